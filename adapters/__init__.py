@@ -1,0 +1,1 @@
+"""What runs at each partner organisation: signing client, sealing, tokens, and the ``signaal`` CLI."""

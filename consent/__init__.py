@@ -1,0 +1,1 @@
+"""Consent records, receipts and the one policy function that decides disclosures (deny by default)."""

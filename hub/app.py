@@ -1,0 +1,32 @@
+"""The application factory: nothing is built at import time."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from hub import errors
+from hub.api import register_api
+from hub.db.engine import make_engine
+from hub.services import EXTENSION_KEY, Services
+from hub.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the hub: settings (from ``HUB_*`` when not given), engine, services, API, error handlers."""
+    settings = settings or Settings.from_env()
+    app = Flask("hub")
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Signaalhub",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    )
+    engine = make_engine(settings.database_url)
+    app.extensions[EXTENSION_KEY] = Services.build(settings, engine)
+    errors.init_app(app)
+    app.extensions["signaalhub_api"] = register_api(app)
+    return app

@@ -1,0 +1,81 @@
+"""The hub's tables, as SQLAlchemy Core. Alembic owns the schema; these definitions must match it
+(``tests/integration/test_migrations.py`` compares them on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, on SQLite as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use timezone-aware UTC")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# --- Directory: organisations and their keys (issue 3) ---------------------------------------------
+
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("municipality_code", sa.String(4), nullable=True),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(
+        "kind IN ('housing', 'energy', 'water', 'health_insurer', 'municipality', 'debt_help', 'hub_admin')",
+        name="kind",
+    ),
+    sa.CheckConstraint("(kind = 'municipality') = (municipality_code IS NOT NULL)", name="municipality_code"),
+)
+
+organisation_keys = sa.Table(
+    "organisation_keys",
+    metadata,
+    sa.Column("key_id", sa.String(100), primary_key=True),
+    sa.Column(
+        "organisation_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False, index=True
+    ),
+    sa.Column("use", sa.String(16), nullable=False),
+    sa.Column("suite", sa.String(32), nullable=False),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    sa.Column("not_before", UTCDateTime, nullable=False),
+    sa.Column("not_after", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("use IN ('signing', 'encryption')", name="use"),
+    sa.CheckConstraint(
+        "(use = 'signing' AND suite = 'ed25519') OR "
+        "(use = 'encryption' AND suite IN ('mlkem768-x25519', 'x25519'))",
+        name="suite",
+    ),
+)

@@ -1,0 +1,127 @@
+"""Typed, frozen settings read from ``HUB_*`` environment variables.
+
+Every variable is listed in ``docs/configuration.md``. Converters are explicit; a value that does not
+convert is a :class:`SettingsError` naming the variable. Secrets have no default: in development the
+hub generates its own keys under the data directory on first start; in production it refuses to start
+without them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the hub can be configured with. Build it with :meth:`from_env` or directly in tests."""
+
+    env: str = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    max_body_bytes: int = 8 * 1024 * 1024
+    signature_window_seconds: int = 300
+    rate_limit_per_minute: int = 600
+    batch_max_signals: int = 1000
+    token_key_file: Path | None = None
+    signing_key_file: Path | None = None
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise SettingsError(f"HUB_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}")
+        if not self.database_url:
+            object.__setattr__(self, "database_url", default_sqlite_url(self.data_dir))
+        for name in (
+            "max_body_bytes",
+            "signature_window_seconds",
+            "rate_limit_per_minute",
+            "batch_max_signals",
+        ):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"HUB_{name.upper()} must be greater than 0")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``environ`` (default: the process environment)."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str, convert: Callable[[str, str], T], default: T) -> T:
+            raw = env.get(name)
+            return default if raw is None or raw == "" else convert(name, raw)
+
+        def text(_name: str, raw: str) -> str:
+            return raw
+
+        def path(_name: str, raw: str) -> Path:
+            return Path(raw)
+
+        settings = cls(
+            env=get("HUB_ENV", text, "development"),
+            data_dir=get("HUB_DATA_DIR", path, Path("var")),
+            database_url=get("HUB_DATABASE_URL", text, ""),
+            max_body_bytes=get("HUB_MAX_BODY_BYTES", _int, cls.max_body_bytes),
+            signature_window_seconds=get("HUB_SIGNATURE_WINDOW_SECONDS", _int, cls.signature_window_seconds),
+            rate_limit_per_minute=get("HUB_RATE_LIMIT_PER_MINUTE", _int, cls.rate_limit_per_minute),
+            batch_max_signals=get("HUB_BATCH_MAX_SIGNALS", _int, cls.batch_max_signals),
+            token_key_file=get("HUB_TOKEN_KEY_FILE", path, None),
+            signing_key_file=get("HUB_SIGNING_KEY_FILE", path, None),
+            log_level=get("HUB_LOG_LEVEL", text, "INFO").upper(),
+        )
+        if settings.is_production:
+            settings.check_production(explicit_database_url="HUB_DATABASE_URL" in env)
+        return settings
+
+    def check_production(self, *, explicit_database_url: bool = True) -> None:
+        """Refuse to run in production without the settings that have no safe default."""
+        missing = []
+        if not explicit_database_url or not self.database_url:
+            missing.append("HUB_DATABASE_URL (the production store; SQLite is not assumed)")
+        if self.token_key_file is None:
+            missing.append("HUB_TOKEN_KEY_FILE (the hub's token re-keying key)")
+        if self.signing_key_file is None:
+            missing.append("HUB_SIGNING_KEY_FILE (the hub's Ed25519 signing key)")
+        if missing:
+            raise SettingsError("HUB_ENV=production refuses to start; missing: " + "; ".join(missing))
+        for var, file in (
+            ("HUB_TOKEN_KEY_FILE", self.token_key_file),
+            ("HUB_SIGNING_KEY_FILE", self.signing_key_file),
+        ):
+            if file is not None and not file.is_file():
+                raise SettingsError(
+                    f"HUB_ENV=production refuses to start; {var} names {file}, which does not exist"
+                )
+
+
+def default_sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{(data_dir / 'hub.sqlite3').resolve()}"

@@ -1,0 +1,1 @@
+"""The exchange standard shared by the hub and the adapters: message schemas and wire formats."""

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The newcomer's entry point: one command to run the hub, one to run the tests.
+
+Needs only Python 3.11+. Creates ``.venv`` beside the project, installs the project with its
+development extras into it (again only when ``pyproject.toml`` changed), then runs the command.
+
+    python3 scripts/dev.py serve      # hub on SQLite at http://127.0.0.1:8080
+    python3 scripts/dev.py test       # the whole test suite (SQLite; PostgreSQL too if configured)
+    python3 scripts/dev.py lint       # ruff + mypy
+    python3 scripts/dev.py openapi    # regenerate schemas/openapi.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".signaalhub-installed"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _say(message: str) -> None:
+    print(f"[dev] {message}", file=sys.stderr, flush=True)
+
+
+def _fingerprint() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the project into it unless it is already current."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may be started by an older python3
+        sys.exit(f"Signaalhub needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not (BIN / "python").exists():
+        _say(f"creating virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        STAMP.unlink(missing_ok=True)
+    if STAMP.exists() and STAMP.read_text() == _fingerprint():
+        return
+    _say("installing signaalhub and its development tools into .venv (first run only)")
+    pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True, cwd=ROOT)
+    STAMP.write_text(_fingerprint())
+
+
+def _run(argv: list[str]) -> int:
+    return subprocess.call(argv, cwd=ROOT)
+
+
+def main(argv: list[str]) -> int:
+    commands = ("serve", "test", "lint", "openapi", "install")
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    ensure_venv()
+    command, rest = argv[0], argv[1:]
+    if command == "install":
+        return 0
+    if command == "serve":
+        return _run([str(BIN / "hub"), "serve", *rest])
+    if command == "test":
+        return _run([str(BIN / "python"), "-m", "pytest", *rest])
+    if command == "openapi":
+        return _run([str(BIN / "hub"), "openapi", "--output", str(ROOT / "schemas" / "openapi.json")])
+    status = _run([str(BIN / "ruff"), "check", "."])
+    status |= _run([str(BIN / "ruff"), "format", "--check", "."])
+    return status | _run([str(BIN / "mypy")])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
