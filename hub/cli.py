@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ import click
 from flask import Flask
 from sqlalchemy.engine import Engine
 
+from hub import cli_directory
 from hub.db import migrate
 from hub.db.engine import make_engine
 from hub.settings import Settings, SettingsError
@@ -46,9 +48,7 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port.")
-@click.option(
-    "--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes."
-)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
 @click.option("--dev", is_flag=True, help="Use Flask's development server (reloader, debugger off).")
 def serve(host: str, port: int, workers: int, dev: bool) -> None:
     """Run the hub's HTTP service (gunicorn).
@@ -63,9 +63,7 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
             click.echo(f"Migrating the SQLite database at {engine.url.database} ...", err=True)
             migrate.upgrade(engine)
     elif not migrate.is_at_head(engine):
-        raise click.ClickException(
-            "The database schema is not at the newest migration; run `hub db upgrade`."
-        )
+        raise click.ClickException("The database schema is not at the newest migration; run `hub db upgrade`.")
     engine.dispose()
     from hub.app import create_app  # noqa: PLC0415 - built only when serving
 
@@ -149,19 +147,22 @@ def openapi(output: Path | None) -> None:
     """Print (or write) the OpenAPI 3.1 document generated from the code."""
     from hub.app import create_app  # noqa: PLC0415
 
-    app = create_app(Settings(env="test", database_url="sqlite://"))
-    document = (
-        json.dumps(
-            app.extensions["signaalhub_api"].spec.to_dict(), indent=2, sort_keys=True, ensure_ascii=False
+    with tempfile.TemporaryDirectory() as scratch:  # the app's development keys land here, not in ./var
+        app = create_app(Settings(env="test", data_dir=Path(scratch), database_url="sqlite://"))
+        document = (
+            json.dumps(app.extensions["signaalhub_api"].spec.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+            + "\n"
         )
-        + "\n"
-    )
-    app.extensions["signaalhub"].engine.dispose()
+        app.extensions["signaalhub"].engine.dispose()
     if output is None:
         click.echo(document, nl=False)
     else:
         output.write_text(document, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+
+
+for _group in (cli_directory.org, cli_directory.key, cli_directory.evidence):
+    cli.add_command(_group)
 
 
 def main() -> None:

@@ -149,9 +149,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[InvalidParam]:
             if isinstance(value, Mapping):
                 out.extend(flatten_messages(value, child))
             elif isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
-                out.extend(
-                    InvalidParam(name if key == "_schema" else f"{prefix}{key}", str(v)) for v in value
-                )
+                out.extend(InvalidParam(name if key == "_schema" else f"{prefix}{key}", str(v)) for v in value)
             else:
                 out.extend(flatten_messages(value, child))
         return out

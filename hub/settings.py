@@ -118,9 +118,7 @@ class Settings:
             ("HUB_SIGNING_KEY_FILE", self.signing_key_file),
         ):
             if file is not None and not file.is_file():
-                raise SettingsError(
-                    f"HUB_ENV=production refuses to start; {var} names {file}, which does not exist"
-                )
+                raise SettingsError(f"HUB_ENV=production refuses to start; {var} names {file}, which does not exist")
 
 
 def default_sqlite_url(data_dir: Path) -> str:

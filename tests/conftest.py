@@ -12,6 +12,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,8 @@ from sqlalchemy.engine import Engine
 from hub import Settings, create_app
 from hub.db import migrate
 from hub.db.engine import make_engine
+from hub.domain.evidence import Actor
+from tests.support.signing import SignedClient, new_signing_key
 
 PG_ENV = "HUB_TEST_DATABASE_URL"
 
@@ -90,9 +93,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     names = [t for t in sa.inspect(engine).get_table_names() if t != "alembic_version"]
     if names:
         with engine.begin() as connection:
-            connection.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"
-            )
+            connection.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
     engine.dispose()
     return url
 
@@ -131,3 +132,32 @@ def app(settings: Settings, make_app: Callable[[Settings], Flask]) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def register(app: Flask) -> Callable[..., SignedClient]:
+    """Register an organisation with a fresh signing key, the way an operator does on the CLI, and
+    return a client that signs as it."""
+    services = app.extensions["signaalhub"]
+
+    def register_org(org_id: str, kind: str, municipality_code: str | None = None) -> SignedClient:
+        services.directory.add_organisation(Actor.operator(), org_id, f"Test {org_id}", kind, municipality_code)
+        private, public = new_signing_key()
+        key = services.directory.add_key(Actor.operator(), org_id, "signing", public, key_id=f"{org_id}-sig-1")
+        return SignedClient(app.test_client(), key.key_id, private)
+
+    return register_org
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say plainly how many PostgreSQL variants ran, so a report shows they were not all skipped."""
+    counts = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        counts[outcome] = sum(
+            1
+            for r in terminalreporter.stats.get(outcome, [])
+            if getattr(r, "nodeid", "").endswith("[postgresql]") or "[postgresql-" in getattr(r, "nodeid", "")
+        )
+    terminalreporter.write_line(
+        "PostgreSQL variants: {passed} passed, {failed} failed, {skipped} skipped, {error} errors".format(**counts)
+    )

@@ -62,9 +62,7 @@ organisation_keys = sa.Table(
     "organisation_keys",
     metadata,
     sa.Column("key_id", sa.String(100), primary_key=True),
-    sa.Column(
-        "organisation_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False, index=True
-    ),
+    sa.Column("organisation_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False, index=True),
     sa.Column("use", sa.String(16), nullable=False),
     sa.Column("suite", sa.String(32), nullable=False),
     sa.Column("public_key", sa.LargeBinary, nullable=False),
@@ -74,8 +72,45 @@ organisation_keys = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.CheckConstraint("use IN ('signing', 'encryption')", name="use"),
     sa.CheckConstraint(
-        "(use = 'signing' AND suite = 'ed25519') OR "
-        "(use = 'encryption' AND suite IN ('mlkem768-x25519', 'x25519'))",
+        "(use = 'signing' AND suite = 'ed25519') OR (use = 'encryption' AND suite IN ('mlkem768-x25519', 'x25519'))",
         name="suite",
     ),
+)
+
+
+# --- Request authentication and evidence (issue 3) ------------------------------------------------
+
+request_nonces = sa.Table(
+    "request_nonces",
+    metadata,
+    sa.Column("key_id", sa.String(100), primary_key=True),
+    sa.Column("nonce", sa.String(128), primary_key=True),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+rate_windows = sa.Table(
+    "rate_windows",
+    metadata,
+    sa.Column("organisation_id", sa.String(64), primary_key=True),
+    sa.Column("window_start", sa.BigInteger, primary_key=True),
+    sa.Column("requests", sa.Integer, nullable=False),
+)
+
+evidence = sa.Table(
+    "evidence",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("organisation_id", sa.String(64), nullable=False),
+    sa.Column("key_id", sa.String(100), nullable=True),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("method", sa.String(10), nullable=True),
+    sa.Column("target_uri", sa.Text, nullable=True),
+    sa.Column("signature_input", sa.Text, nullable=True),
+    sa.Column("signature", sa.Text, nullable=True),
+    sa.Column("content_digest", sa.Text, nullable=True),
+    sa.Column("object_type", sa.String(32), nullable=False),
+    sa.Column("object_id", sa.String(100), nullable=False),
+    sa.Column("prev_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("entry_hash", sa.LargeBinary(32), nullable=False, unique=True),
 )

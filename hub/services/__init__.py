@@ -1,29 +1,53 @@
-"""Use cases. The :class:`Services` object is built once in ``create_app`` and kept in
+"""Use cases. The :class:`Services` object is built once in ``create_app`` (or by the CLI) and kept in
 ``app.extensions["signaalhub"]``; views reach it through :func:`current_services`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy.engine import Engine
 
+from hub.keys import HubKeys, load_hub_keys
+from hub.services.auth import Authenticator
+from hub.services.directory import DirectoryService
+from hub.services.evidence import EvidenceService
 from hub.services.health import HealthService
 from hub.settings import Settings
 
 EXTENSION_KEY = "signaalhub"
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     engine: Engine
+    keys: HubKeys
+    clock: Callable[[], dt.datetime]
     health: HealthService
+    auth: Authenticator
+    directory: DirectoryService
+    evidence: EvidenceService
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine) -> Services:
-        return cls(settings=settings, engine=engine, health=HealthService(engine))
+    def build(cls, settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utc_now) -> Services:
+        return cls(
+            settings=settings,
+            engine=engine,
+            keys=load_hub_keys(settings),
+            clock=clock,
+            health=HealthService(engine),
+            auth=Authenticator(engine, settings, clock),
+            directory=DirectoryService(engine, clock),
+            evidence=EvidenceService(engine),
+        )
 
 
 def current_services() -> Services:

@@ -29,8 +29,7 @@ class HealthService:
         head = migrate.head_revision()
         if current != head:
             raise ServiceUnavailable(
-                f"The database schema is at {current or 'nothing'}, the code expects {head}; "
-                "run `hub db upgrade`.",
+                f"The database schema is at {current or 'nothing'}, the code expects {head}; run `hub db upgrade`.",
                 code="migrations_pending",
             )
         return {"status": "ready", "database": "ok", "migration": current}

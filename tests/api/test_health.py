@@ -21,9 +21,7 @@ def test_readyz_reports_a_migrated_database(client: FlaskClient) -> None:
     assert response.json["migration"]
 
 
-def test_readyz_is_503_problem_on_an_unmigrated_database(
-    tmp_path: Path, make_app: Callable[[Settings], Flask]
-) -> None:
+def test_readyz_is_503_problem_on_an_unmigrated_database(tmp_path: Path, make_app: Callable[[Settings], Flask]) -> None:
     app = make_app(Settings(env="test", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/empty.db"))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503

@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 from flask_smorest import Blueprint
 
 from hub import Settings
+from hub.api import access
+from tests.support.signing import SignedClient
 
 
 class _ItemSchema(ma.Schema):
@@ -18,12 +20,12 @@ class _ItemSchema(ma.Schema):
 
 
 @pytest.fixture
-def probe_app(tmp_path: Path, make_app: Callable[[Settings], Flask]) -> Iterator[Flask]:
+def probe_app(
+    tmp_path: Path, make_app: Callable[[Settings], Flask], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
     """The real app with one extra JSON endpoint and one that crashes, to exercise the error paths."""
     app = make_app(
-        Settings(
-            env="test", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/t.db", max_body_bytes=1024
-        )
+        Settings(env="test", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/t.db", max_body_bytes=1024)
     )
     blp = Blueprint("probe", __name__)
 
@@ -38,6 +40,8 @@ def probe_app(tmp_path: Path, make_app: Callable[[Settings], Flask]) -> Iterator
         raise RuntimeError("secret internals: /etc/hub/keys")
 
     app.extensions["signaalhub_api"].register_blueprint(blp)
+    monkeypatch.setitem(access.RULES, "probe.create", access.PUBLIC)
+    monkeypatch.setitem(access.RULES, "probe.crash", access.PUBLIC)
     yield app
 
 
@@ -102,3 +106,23 @@ def test_schema_violation_is_422_naming_each_field(probe: FlaskClient) -> None:
 def test_unexpected_error_is_500_without_internals(probe: FlaskClient) -> None:
     body = _problem(probe.get("/crash"), 500, "internal_error")
     assert "secret" not in str(body) and "Traceback" not in str(body)
+
+
+def test_real_endpoint_names_each_bad_field(register: Callable[..., SignedClient]) -> None:
+    admin = register("hub-ops", "hub_admin")
+    response = admin.post("/v1/admin/organisations", {"id": "x", "kind": "bakery", "colour": "red"})
+    body = _problem(response, 422, "validation_failed")
+    names = {p["name"] for p in body["invalid_params"]}  # type: ignore[attr-defined]
+    assert names == {"name", "kind", "colour"}
+
+
+def test_too_large_body_is_413_before_authentication(client: FlaskClient) -> None:
+    response = client.post(
+        "/v1/admin/organisations", data=b"{" + b" " * (9 * 1024 * 1024) + b"}", content_type="application/json"
+    )
+    _problem(response, 413, "payload_too_large")
+
+
+def test_route_without_access_rule_is_closed(probe_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(access.RULES, "probe.crash")
+    _problem(probe_app.test_client().get("/crash"), 403, "no_access_rule")

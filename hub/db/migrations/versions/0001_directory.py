@@ -62,9 +62,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key_id", name=op.f("pk_organisation_keys")),
     )
     with op.batch_alter_table("organisation_keys", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_organisation_keys_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_organisation_keys_organisation_id"), ["organisation_id"], unique=False)
 
 
 def downgrade() -> None:

@@ -1,0 +1,145 @@
+"""The hub's crypto, at the level of intent. The only module in ``hub/`` that imports cryptography.
+
+The hub never opens a sealed blob: it holds no private encryption key of any organisation. It verifies
+Ed25519 signatures, checks that registered public keys are well-formed, re-keys linkage tokens with its
+own HMAC key, hashes evidence entries and signs its own receipts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, mlkem, x25519
+
+SIGNING_SUITES = frozenset({"ed25519"})
+ENCRYPTION_SUITES = frozenset({"mlkem768-x25519", "x25519"})
+_MLKEM768_PUBLIC_BYTES = 1184
+_RAW_25519_BYTES = 32
+TOKEN_KEY_BYTES = 32
+
+
+class KeyFormatError(ValueError):
+    """A public or private key is not what its suite requires."""
+
+
+def parse_public_key(suite: str, data: bytes) -> bytes:
+    """Check that ``data`` is a public key of ``suite`` in the wire format (docs/wire-formats.md).
+
+    Accepts the raw wire bytes or, for ``ed25519`` and ``x25519``, a PEM SubjectPublicKeyInfo; returns
+    the raw wire bytes. Raises :class:`KeyFormatError` saying what is wrong.
+    """
+    if data.lstrip().startswith(b"-----BEGIN"):
+        data = _raw_from_pem(suite, data)
+    try:
+        if suite == "ed25519":
+            ed25519.Ed25519PublicKey.from_public_bytes(data)
+        elif suite == "x25519":
+            x25519.X25519PublicKey.from_public_bytes(data)
+        elif suite == "mlkem768-x25519":
+            if len(data) != _MLKEM768_PUBLIC_BYTES + _RAW_25519_BYTES:
+                raise KeyFormatError(f"a {suite} public key is {_MLKEM768_PUBLIC_BYTES + 32} bytes")
+            mlkem.MLKEM768PublicKey.from_public_bytes(data[:_MLKEM768_PUBLIC_BYTES])
+            x25519.X25519PublicKey.from_public_bytes(data[_MLKEM768_PUBLIC_BYTES:])
+        else:
+            raise KeyFormatError(f"unknown suite {suite!r}")
+    except ValueError as exc:
+        if isinstance(exc, KeyFormatError):
+            raise
+        raise KeyFormatError(f"not a valid {suite} public key: {exc}") from exc
+    return data
+
+
+def _raw_from_pem(suite: str, pem: bytes) -> bytes:
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except ValueError as exc:
+        raise KeyFormatError(f"unreadable PEM public key: {exc}") from exc
+    expected = {"ed25519": ed25519.Ed25519PublicKey, "x25519": x25519.X25519PublicKey}.get(suite)
+    if expected is None or not isinstance(key, expected):
+        raise KeyFormatError(f"the PEM key is not a {suite} public key")
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def verify_signature(public_key: bytes, signature: bytes, data: bytes) -> bool:
+    """True when ``signature`` is a valid Ed25519 signature of ``data`` by ``public_key``."""
+    try:
+        ed25519.Ed25519PublicKey.from_public_bytes(public_key).verify(signature, data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def digest(data: bytes) -> bytes:
+    """SHA-256 of ``data``."""
+    return hashlib.sha256(data).digest()
+
+
+def equal(a: bytes | str, b: bytes | str) -> bool:
+    """Constant-time comparison."""
+    left = a.encode() if isinstance(a, str) else a
+    right = b.encode() if isinstance(b, str) else b
+    return hmac.compare_digest(left, right)
+
+
+def rekey_token(hub_key: bytes, kind: str, token: str) -> bytes:
+    """The hub's own keyed hash of a linkage token: what the hub stores instead of the token."""
+    return hmac.new(hub_key, f"{kind}|{token}".encode(), hashlib.sha256).digest()
+
+
+class HubSigner:
+    """The hub's Ed25519 key: signs receipts; its public key is published for offline verification."""
+
+    def __init__(self, private_key: ed25519.Ed25519PrivateKey) -> None:
+        self._key = private_key
+
+    def sign(self, data: bytes) -> bytes:
+        return self._key.sign(data)
+
+    def public_key(self) -> bytes:
+        return self._key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    def public_key_b64(self) -> str:
+        return base64.b64encode(self.public_key()).decode("ascii")
+
+
+def load_signer(path: Path) -> HubSigner:
+    """Load the hub's Ed25519 private key from a PEM (PKCS#8) file."""
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        raise KeyFormatError(f"{path} does not hold an Ed25519 private key")
+    return HubSigner(key)
+
+
+def load_token_key(path: Path) -> bytes:
+    """Load the hub's token re-keying key: 32 random bytes, stored raw or as base64."""
+    raw = path.read_bytes().strip()
+    key = raw if len(raw) == TOKEN_KEY_BYTES else base64.b64decode(raw, validate=True)
+    if len(key) < TOKEN_KEY_BYTES:
+        raise KeyFormatError(f"{path} must hold at least {TOKEN_KEY_BYTES} bytes of key")
+    return key
+
+
+def generate_signing_key_file(path: Path) -> None:
+    """Write a new Ed25519 private key (PEM, mode 0600). Used outside production only."""
+    pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    _write_secret(path, pem)
+
+
+def generate_token_key_file(path: Path) -> None:
+    """Write a new random token key (base64, mode 0600). Used outside production only."""
+    _write_secret(path, base64.b64encode(os.urandom(TOKEN_KEY_BYTES)) + b"\n")
+
+
+def _write_secret(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)

@@ -1,0 +1,75 @@
+"""Repository for the append-only evidence log. Nothing here updates or deletes an entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+from hub import crypto
+from hub.db.tables import evidence
+from hub.domain.evidence import GENESIS_HASH, Actor, EvidenceEntry
+
+# Any fixed 64-bit number: the advisory lock that serialises appends on PostgreSQL.
+_CHAIN_LOCK = 0x5349474E414C4556
+
+
+def append(
+    conn: sa.Connection,
+    actor: Actor,
+    action: str,
+    *,
+    object_type: str,
+    object_id: str,
+    at: dt.datetime,
+) -> EvidenceEntry:
+    """Append one entry chained to the newest one, inside the caller's transaction.
+
+    Appends are serialised (a transaction-scoped advisory lock on PostgreSQL; SQLite's write lock is
+    already held by BEGIN IMMEDIATE) so that two requests never chain to the same predecessor.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    last = conn.execute(
+        sa.select(evidence.c.seq, evidence.c.entry_hash).order_by(evidence.c.seq.desc()).limit(1)
+    ).first()
+    prev_hash = last.entry_hash if last else GENESIS_HASH
+    request = actor.request
+    entry = EvidenceEntry(
+        seq=(last.seq if last else 0) + 1,
+        recorded_at=at,
+        organisation_id=actor.organisation_id,
+        key_id=actor.key_id,
+        action=action,
+        method=request.method if request else None,
+        target_uri=request.target_uri if request else None,
+        signature_input=request.signature_input if request else None,
+        signature=request.signature if request else None,
+        content_digest=request.content_digest if request else None,
+        object_type=object_type,
+        object_id=object_id,
+        prev_hash=prev_hash,
+        entry_hash=b"",
+    )
+    entry = EvidenceEntry(**{**entry.__dict__, "entry_hash": crypto.digest(prev_hash + entry.canonical())})
+    conn.execute(evidence.insert().values(**entry.__dict__))
+    return entry
+
+
+def entries(conn: sa.Connection, batch: int = 1000) -> Iterator[EvidenceEntry]:
+    """Every entry in order, read in batches so that a long log does not fill memory."""
+    after = 0
+    while True:
+        rows = conn.execute(
+            sa.select(evidence).where(evidence.c.seq > after).order_by(evidence.c.seq).limit(batch)
+        ).all()
+        for row in rows:
+            yield EvidenceEntry(**row._mapping)
+        if len(rows) < batch:
+            return
+        after = rows[-1].seq
+
+
+def count(conn: sa.Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(evidence)).scalar_one())
