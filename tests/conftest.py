@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
 from hub import Settings, create_app
@@ -161,3 +162,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(
         "PostgreSQL variants: {passed} passed, {failed} failed, {skipped} skipped, {error} errors".format(**counts)
     )
+
+
+# CI runs the property tests derandomized, so a run is repeatable; locally they explore new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if _in_ci() else "dev")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
 
@@ -16,45 +17,55 @@ _CHAIN_LOCK = 0x5349474E414C4556
 
 
 def append(
-    conn: sa.Connection,
-    actor: Actor,
-    action: str,
-    *,
-    object_type: str,
-    object_id: str,
-    at: dt.datetime,
+    conn: sa.Connection, actor: Actor, action: str, *, object_type: str, object_id: str, at: dt.datetime
 ) -> EvidenceEntry:
-    """Append one entry chained to the newest one, inside the caller's transaction.
+    """Append one entry chained to the newest one, inside the caller's transaction."""
+    return append_many(conn, actor, action, object_type=object_type, object_ids=[object_id], at=at)[-1]
+
+
+def append_many(
+    conn: sa.Connection, actor: Actor, action: str, *, object_type: str, object_ids: Sequence[str], at: dt.datetime
+) -> list[EvidenceEntry]:
+    """Append one entry per object, all for the same signed request, chained in order.
 
     Appends are serialised (a transaction-scoped advisory lock on PostgreSQL; SQLite's write lock is
-    already held by BEGIN IMMEDIATE) so that two requests never chain to the same predecessor.
+    already held by BEGIN IMMEDIATE) so that two requests never chain to the same predecessor. If the
+    insert fails the caller's whole transaction fails with it: no change without its evidence.
     """
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     last = conn.execute(
         sa.select(evidence.c.seq, evidence.c.entry_hash).order_by(evidence.c.seq.desc()).limit(1)
     ).first()
-    prev_hash = last.entry_hash if last else GENESIS_HASH
+    prev_hash, seq = (last.entry_hash, last.seq) if last else (GENESIS_HASH, 0)
     request = actor.request
-    entry = EvidenceEntry(
-        seq=(last.seq if last else 0) + 1,
-        recorded_at=at,
-        organisation_id=actor.organisation_id,
-        key_id=actor.key_id,
-        action=action,
-        method=request.method if request else None,
-        target_uri=request.target_uri if request else None,
-        signature_input=request.signature_input if request else None,
-        signature=request.signature if request else None,
-        content_digest=request.content_digest if request else None,
-        object_type=object_type,
-        object_id=object_id,
-        prev_hash=prev_hash,
-        entry_hash=b"",
-    )
-    entry = EvidenceEntry(**{**entry.__dict__, "entry_hash": crypto.digest(prev_hash + entry.canonical())})
-    conn.execute(evidence.insert().values(**entry.__dict__))
-    return entry
+    signed = {
+        "method": request.method if request else None,
+        "target_uri": request.target_uri if request else None,
+        "signature_input": request.signature_input if request else None,
+        "signature": request.signature if request else None,
+        "content_digest": request.content_digest if request else None,
+    }
+    written = []
+    for object_id in object_ids:
+        seq += 1
+        draft = EvidenceEntry(
+            seq=seq,
+            recorded_at=at,
+            organisation_id=actor.organisation_id,
+            key_id=actor.key_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            prev_hash=prev_hash,
+            entry_hash=b"",
+            **signed,
+        )
+        entry = dataclasses.replace(draft, entry_hash=crypto.digest(prev_hash + draft.canonical()))
+        written.append(entry)
+        prev_hash = entry.entry_hash
+    conn.execute(evidence.insert(), [e.__dict__ for e in written])
+    return written
 
 
 def entries(conn: sa.Connection, batch: int = 1000) -> Iterator[EvidenceEntry]:

@@ -52,7 +52,8 @@ organisations = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.CheckConstraint(
-        "kind IN ('housing', 'energy', 'water', 'health_insurer', 'municipality', 'debt_help', 'hub_admin')",
+        "kind IN ('housing', 'energy', 'water', 'health_insurer', 'municipal_taxes', 'municipality', "
+        "'debt_help', 'hub_admin')",
         name="kind",
     ),
     sa.CheckConstraint("(kind = 'municipality') = (municipality_code IS NOT NULL)", name="municipality_code"),
@@ -113,4 +114,89 @@ evidence = sa.Table(
     sa.Column("object_id", sa.String(100), nullable=False),
     sa.Column("prev_hash", sa.LargeBinary(32), nullable=False),
     sa.Column("entry_hash", sa.LargeBinary(32), nullable=False, unique=True),
+)
+
+
+# --- Signals (issue 4): facts, sealed blobs and tokens in separate tables --------------------------
+
+signals = sa.Table(
+    "signals",
+    metadata,
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+        comment="hub-assigned order of arrival, the cursor of listings",
+    ),
+    sa.Column("id", sa.String(36), nullable=False, unique=True, comment="client-chosen signal_id (idempotency key)"),
+    sa.Column("creditor_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("municipality_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("sector", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("arrears_since", sa.Date, nullable=False),
+    sa.Column("signal_date", sa.Date, nullable=False),
+    sa.Column("periods_in_arrears", sa.Integer, nullable=False),
+    sa.Column("periodic_charge_cents", sa.BigInteger, nullable=False),
+    sa.Column("crisis_kind", sa.String(16), nullable=True),
+    sa.Column("crisis_date", sa.Date, nullable=True),
+    sa.Column("warm_handover", sa.Boolean, nullable=False),
+    sa.Column("personal_contact_attempted", sa.Date, nullable=False),
+    sa.Column("debt_help_pointed_out", sa.Date, nullable=False),
+    sa.Column("written_reminder_sent", sa.Date, nullable=False),
+    sa.Column("transfer_offered", sa.Date, nullable=False),
+    sa.Column("municipality_code", sa.String(4), nullable=False),
+    sa.Column("routing_version", sa.String(64), nullable=False),
+    sa.Column("supersedes", sa.String(36), sa.ForeignKey("signals.id"), nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("state_reason", sa.String(64), nullable=True),
+    sa.Column("body_digest", sa.LargeBinary(32), nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_signals_creditor_id_seq", "creditor_id", "seq"),
+    sa.Index("ix_signals_municipality_id_seq", "municipality_id", "seq"),
+    sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
+    sa.CheckConstraint("state IN ('received', 'delivered', 'picked_up', 'not_picked_up')", name="state"),
+)
+
+signal_blobs = sa.Table(
+    "signal_blobs",
+    metadata,
+    sa.Column("signal_id", sa.String(36), sa.ForeignKey("signals.id"), primary_key=True),
+    sa.Column("part", sa.String(16), primary_key=True, comment="identity (for the municipality) or reference"),
+    sa.Column("recipient_id", sa.String(64), nullable=False),
+    sa.Column("key_id", sa.String(100), nullable=False),
+    sa.Column("suite", sa.String(32), nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.CheckConstraint("part IN ('identity', 'reference')", name="part"),
+)
+
+signal_tokens = sa.Table(
+    "signal_tokens",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("signal_id", sa.String(36), sa.ForeignKey("signals.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("debtor", sa.SmallInteger, nullable=True),
+    sa.Column("token_hash", sa.LargeBinary(32), nullable=False, comment="HMAC of the token under the hub's key"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_signal_tokens_token_hash", "token_hash"),
+)
+
+# --- Outbox: events other organisations must hear about, written in the same transaction ---------
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("recipient_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("object_type", sa.String(32), nullable=False),
+    sa.Column("object_id", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("delivered_at", UTCDateTime, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_outbox_pending", "delivered_at", "id"),
+    sa.Index("ix_outbox_recipient_id_id", "recipient_id", "id"),
 )

@@ -6,6 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+#: ``municipal_taxes`` is a municipality's tax department (or a tax cooperation) as a creditor for local
+#: taxes: registered apart from the municipality's early-warning team, which receives the reports, so that
+#: the tax office never reads social-domain data and the roles stay separate in the access table.
 ORGANISATION_KINDS = (
     "housing",
     "energy",
@@ -15,7 +18,7 @@ ORGANISATION_KINDS = (
     "debt_help",
     "hub_admin",
 )
-CREDITOR_KINDS = frozenset({"housing", "energy", "water", "health_insurer", "municipality"})
+CREDITOR_KINDS = frozenset({"housing", "energy", "water", "health_insurer", "municipal_taxes"})
 KEY_USES = ("signing", "encryption")
 SUITES = {"signing": ("ed25519",), "encryption": ("mlkem768-x25519", "x25519")}
 DEFAULT_SUITE = {"signing": "ed25519", "encryption": "mlkem768-x25519"}

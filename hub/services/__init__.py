@@ -16,6 +16,7 @@ from hub.services.auth import Authenticator
 from hub.services.directory import DirectoryService
 from hub.services.evidence import EvidenceService
 from hub.services.health import HealthService
+from hub.services.signals import SignalService
 from hub.settings import Settings
 
 EXTENSION_KEY = "signaalhub"
@@ -35,14 +36,17 @@ class Services:
     auth: Authenticator
     directory: DirectoryService
     evidence: EvidenceService
+    signals: SignalService
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utc_now) -> Services:
+        keys = load_hub_keys(settings)
         return cls(
             settings=settings,
             engine=engine,
-            keys=load_hub_keys(settings),
+            keys=keys,
             clock=clock,
+            signals=SignalService(engine, keys.token_key, clock),
             health=HealthService(engine),
             auth=Authenticator(engine, settings, clock),
             directory=DirectoryService(engine, clock),

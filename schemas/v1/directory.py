@@ -31,7 +31,7 @@ class Base64Bytes(ma.fields.Field[bytes]):
             raise ma.ValidationError("Not valid base64.") from exc
 
 
-KINDS = ("housing", "energy", "water", "health_insurer", "municipality", "debt_help", "hub_admin")
+KINDS = ("housing", "energy", "water", "health_insurer", "municipal_taxes", "municipality", "debt_help", "hub_admin")
 
 
 class OrganisationIn(Strict):

@@ -33,7 +33,7 @@ def upgrade() -> None:
             name=op.f("ck_organisations_municipality_code"),
         ),
         sa.CheckConstraint(
-            "kind IN ('housing', 'energy', 'water', 'health_insurer', 'municipality', 'debt_help', 'hub_admin')",
+            "kind IN ('housing', 'energy', 'water', 'health_insurer', 'municipal_taxes', 'municipality', 'debt_help', 'hub_admin')",
             name=op.f("ck_organisations_kind"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),

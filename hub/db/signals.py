@@ -1,0 +1,78 @@
+"""Repository for signals, their sealed blobs and their tokens. The caller owns the transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.db.tables import outbox, signal_blobs, signal_tokens, signals
+
+
+def find(conn: sa.Connection, signal_ids: Sequence[str]) -> dict[str, sa.Row[Any]]:
+    """Existing signals among ``signal_ids``, by id."""
+    if not signal_ids:
+        return {}
+    rows = conn.execute(sa.select(signals).where(signals.c.id.in_(list(signal_ids)))).all()
+    return {row.id: row for row in rows}
+
+
+def get(conn: sa.Connection, signal_id: str) -> sa.Row[Any] | None:
+    return conn.execute(sa.select(signals).where(signals.c.id == signal_id)).first()
+
+
+def insert(
+    conn: sa.Connection, rows: list[dict[str, Any]], blobs: list[dict[str, Any]], tokens: list[dict[str, Any]]
+) -> None:
+    """Insert signals with their blobs and tokens (executemany: one round trip per table)."""
+    conn.execute(signals.insert(), rows)
+    conn.execute(signal_blobs.insert(), blobs)
+    if tokens:
+        conn.execute(signal_tokens.insert(), tokens)
+
+
+def page(
+    conn: sa.Connection,
+    *,
+    creditor_id: str | None = None,
+    municipality_id: str | None = None,
+    state: str | None = None,
+    after: int = 0,
+    limit: int = 100,
+) -> list[sa.Row[Any]]:
+    query = sa.select(signals).where(signals.c.seq > after).order_by(signals.c.seq).limit(limit)
+    if creditor_id is not None:
+        query = query.where(signals.c.creditor_id == creditor_id)
+    if municipality_id is not None:
+        query = query.where(signals.c.municipality_id == municipality_id)
+    if state is not None:
+        query = query.where(signals.c.state == state)
+    return list(conn.execute(query).all())
+
+
+def blobs_of(conn: sa.Connection, signal_ids: Sequence[str]) -> dict[tuple[str, str], sa.Row[Any]]:
+    if not signal_ids:
+        return {}
+    rows = conn.execute(sa.select(signal_blobs).where(signal_blobs.c.signal_id.in_(list(signal_ids)))).all()
+    return {(row.signal_id, row.part): row for row in rows}
+
+
+def delete_blob(conn: sa.Connection, signal_id: str, part: str) -> int:
+    result = conn.execute(
+        signal_blobs.delete().where(signal_blobs.c.signal_id == signal_id, signal_blobs.c.part == part)
+    )
+    return int(result.rowcount)
+
+
+def set_state(conn: sa.Connection, signal_id: str, state: str, reason: str | None, at: dt.datetime) -> None:
+    conn.execute(
+        signals.update().where(signals.c.id == signal_id).values(state=state, state_reason=reason, updated_at=at)
+    )
+
+
+def add_events(conn: sa.Connection, events: list[dict[str, Any]]) -> None:
+    """Outbox events, in the caller's transaction, for the organisations that must hear of a change."""
+    if events:
+        conn.execute(outbox.insert(), events)

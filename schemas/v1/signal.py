@@ -1,0 +1,228 @@
+"""The hub-visible envelope of a v1 arrears signal, as a creditor's adapter posts it (JSON).
+
+The envelope carries only what the hub may read (sector, amounts, dates, flags, municipality code) plus
+two sealed blobs it cannot open and the linkage tokens. ``signal_id`` is chosen by the creditor and is the
+idempotency key. Dates are checked against ``clock.today()``; wrap a load in ``clock.as_of(day)`` to
+validate as of another day. Field-level rules live here, cross-field rules in ``signal_rules``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
+
+from schemas.v1 import fields as f
+from schemas.v1 import signal_rules, vocab
+
+# Organisation and key ids as the hub's directory issues them (hub/domain/directory.py).
+ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]")
+KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,99}")
+TOKEN_VALUE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def _one_of(label: str, choices: tuple[str, ...] | list[str]) -> fields.String:
+    listed = ", ".join(choices)
+    return fields.String(
+        validate=validate.OneOf(choices, error=f"{label} must be one of: {listed}."),
+        error_messages=f.messages(label, invalid=f"{label} must be text."),
+        required=True,
+    )
+
+
+def _matching(label: str, pattern: re.Pattern[str], hint: str, **kw: Any) -> fields.String:
+    """A string matching ``pattern`` in full (marshmallow's ``Regexp`` only anchors at the start)."""
+    return fields.String(
+        validate=f.rule(lambda value: pattern.fullmatch(value) is not None, f"{label} {hint}."),
+        error_messages=f.messages(label, invalid=f"{label} must be text."),
+        metadata={"pattern": f"^{pattern.pattern}$"},
+        **kw,
+    )
+
+
+def _is_token_value(value: str) -> bool:
+    """43 base64url characters that are exactly 32 bytes (so the last character carries no spare bits)."""
+    if TOKEN_VALUE.fullmatch(value) is None:
+        return False
+    try:
+        return base64.urlsafe_b64encode(base64.urlsafe_b64decode(value + "=")).decode()[:43] == value
+    except (binascii.Error, ValueError):
+        return False
+
+
+class SealedBlobSchema(f.StrictSchema):
+    """An HPKE-sealed payload addressed to one organisation's key (docs/wire-formats.md)."""
+
+    recipient = _matching(
+        "Recipient",
+        ORG_ID,
+        "must be an organisation id (3 to 64 lower-case letters, digits and hyphens)",
+        required=True,
+    )
+    key_id = _matching(
+        "Key id", KEY_ID, "must be a key id (3 to 100 letters, digits, dots, underscores and hyphens)", required=True
+    )
+    suite = _one_of("Suite", vocab.ENCRYPTION_SUITES)
+    ciphertext = f.Base64Bytes(label="Ciphertext", max_bytes=vocab.MAX_SEALED_BYTES, required=True)
+
+    @validates_schema
+    def _long_enough_for_its_suite(self, data: dict[str, Any], **_: Any) -> None:
+        suite, ciphertext = data.get("suite"), data.get("ciphertext")
+        if suite is None or ciphertext is None:
+            return
+        if len(ciphertext) <= vocab.ENCAPSULATION_BYTES[suite] + vocab.AEAD_TAG_BYTES:
+            raise ValidationError("Ciphertext is too short to be sealed with this suite.", "ciphertext")
+
+
+class TokenSchema(f.StrictSchema):
+    """One linkage token; ``debtor`` is 0 or 1 for person-level kinds and null for household-level ones."""
+
+    kind = _one_of("Token kind", vocab.TOKEN_KINDS)
+    value = fields.String(
+        required=True,
+        validate=f.rule(
+            _is_token_value, "Token value must be 43 base64url characters (an HMAC-SHA256 without padding)."
+        ),
+        error_messages=f.messages("Token value", invalid="Token value must be text."),
+    )
+    debtor = fields.Integer(
+        strict=True,
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf([0, 1], error="Debtor must be 0, 1 or null."),
+        error_messages={"required": "Debtor is required (0, 1 or null).", "invalid": "Debtor must be 0, 1 or null."},
+    )
+
+    keep_nulls = True  # a token always states its debtor, null included
+
+
+class CrisisSchema(f.StrictSchema):
+    """An imminent end of supply or eviction, with the date it is planned for."""
+
+    kind = _one_of("Crisis kind", vocab.CRISIS_KINDS)
+    date = f.date("Crisis date", required=True)
+
+
+class AttestationsSchema(f.StrictSchema):
+    """The four Bgs art. 2 preconditions, each with the date it was met."""
+
+    personal_contact_attempted = f.date("Date of the attempt at personal contact", required=True)
+    debt_help_pointed_out = f.date("Date debt help was pointed out", required=True)
+    written_reminder_sent = f.date("Date the written reminder was sent", required=True)
+    transfer_offered = f.date("Date passing on contact details was offered", required=True)
+
+
+class SignalSchema(f.StrictSchema):
+    """One arrears signal (vroegsignaal) as the hub receives and stores it."""
+
+    signal_id = fields.UUID(
+        required=True, error_messages=f.messages("Signal id", invalid_uuid="Signal id must be a UUID.")
+    )
+    sector = _one_of("Sector", list(vocab.SECTORS))
+    amount_cents = f.integer(
+        "Amount in arrears", minimum=1, maximum=vocab.MAX_AMOUNT_CENTS, unit="cents", required=True
+    )
+    arrears_since = f.date("Date the arrears arose", required=True)
+    signal_date = f.date("Signal date", required=True)
+    periods_in_arrears = f.integer(
+        "Periods in arrears", minimum=1, maximum=vocab.MAX_PERIODS_IN_ARREARS, unit="periods", required=True
+    )
+    periodic_charge_cents = f.integer(
+        "Periodic charge", minimum=0, maximum=vocab.MAX_AMOUNT_CENTS, unit="cents", required=True
+    )
+    crisis = fields.Nested(CrisisSchema, allow_none=True, error_messages=f.messages("Crisis"))
+    warm_handover = f.boolean("Warm handover", required=True)
+    attestations = fields.Nested(AttestationsSchema, required=True, error_messages=f.messages("Attestations"))
+    municipality_code = _matching(
+        "Municipality code", re.compile(r"[0-9]{4}"), "must be four digits, e.g. 0363", required=True
+    )
+    routing_version = _matching(
+        "Routing version",
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"),
+        "must be a routing table version",
+        required=True,
+    )
+    sealed_identity = fields.Nested(SealedBlobSchema, required=True, error_messages=f.messages("Sealed identity"))
+    sealed_reference = fields.Nested(SealedBlobSchema, required=True, error_messages=f.messages("Sealed reference"))
+    tokens = fields.List(
+        fields.Nested(TokenSchema),
+        required=True,
+        validate=validate.Length(
+            min=1, max=vocab.MAX_TOKENS_PER_SIGNAL, error=f"Tokens must list 1 to {vocab.MAX_TOKENS_PER_SIGNAL} tokens."
+        ),
+        error_messages=f.messages("Tokens", invalid="Tokens must be a list."),
+    )
+    supersedes = fields.UUID(allow_none=True, error_messages={"invalid_uuid": "Supersedes must be a signal id (UUID)."})
+    status = fields.String(
+        load_default="active",
+        validate=validate.OneOf(vocab.SIGNAL_STATUSES, error="Status must be active or withdrawn."),
+        error_messages={"invalid": "Status must be text.", "null": "Status must be active or withdrawn."},
+    )
+
+    @validates_schema(skip_on_field_errors=False)
+    def _facts_agree(self, data: dict[str, Any], **_: Any) -> None:
+        errors = signal_rules.Errors()
+        signal_rules.check_dates(data, errors)
+        signal_rules.check_crisis(data, errors)
+        signal_rules.check_status(data, errors)
+        if errors.messages:
+            raise ValidationError(errors.messages)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _tokens_agree(self, data: dict[str, Any], **_: Any) -> None:
+        errors = signal_rules.Errors()
+        signal_rules.check_tokens(data["tokens"], errors)
+        if errors.messages:
+            raise ValidationError(errors.messages)
+
+
+class SignalBatchSchema(f.StrictSchema):
+    """``{"signals": [...]}``: at most ``max_signals`` signals, each ``signal_id`` once."""
+
+    signals = fields.List(
+        fields.Nested(SignalSchema),
+        required=True,
+        error_messages=f.messages("Signals", invalid="Signals must be a list."),
+    )
+
+    def __init__(self, *, max_signals: int = vocab.MAX_SIGNALS_PER_BATCH, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_signals = max_signals
+
+    @pre_load
+    def _size_before_work(self, data: Any, **_: Any) -> Any:
+        # Checked before loading, so an oversized batch costs no per-signal work.
+        if isinstance(data, Mapping) and isinstance(data.get("signals"), list):
+            count = len(data["signals"])
+            if not 1 <= count <= self.max_signals:
+                raise ValidationError(f"A batch holds 1 to {self.max_signals} signals.", "signals")
+        return data
+
+    @validates_schema(skip_on_field_errors=True)
+    def _each_signal_once(self, data: dict[str, Any], **_: Any) -> None:
+        seen: dict[Any, int] = {}
+        errors: dict[int, dict[str, list[str]]] = {}
+        for index, signal in enumerate(data["signals"]):
+            if signal["signal_id"] in seen:
+                errors[index] = {
+                    "signal_id": [f"This signal id already appears at position {seen[signal['signal_id']]}."]
+                }
+            seen.setdefault(signal["signal_id"], index)
+        if errors:
+            raise ValidationError({"signals": errors})
+
+
+def load_signal(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate one envelope; raise ``marshmallow.ValidationError`` with messages keyed by field."""
+    loaded: dict[str, Any] = SignalSchema().load(data)
+    return loaded
+
+
+def dump_signal(signal: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON wire form of a loaded envelope (UUIDs and dates as strings, ciphertext as base64)."""
+    dumped: dict[str, Any] = SignalSchema().dump(signal)
+    return dumped
