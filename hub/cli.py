@@ -14,7 +14,7 @@ import click
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from hub import cli_directory
+from hub import cli_directory, cli_routing
 from hub.db import migrate
 from hub.db.engine import make_engine
 from hub.settings import Settings, SettingsError
@@ -161,7 +161,7 @@ def openapi(output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-for _group in (cli_directory.org, cli_directory.key, cli_directory.evidence):
+for _group in (cli_directory.org, cli_directory.key, cli_directory.evidence, cli_routing.routing):
     cli.add_command(_group)
 
 

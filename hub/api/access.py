@@ -28,6 +28,7 @@ RULES: dict[str, frozenset[str]] = {
     "health.readyz": PUBLIC,
     "directory.whoami": ANY_ORGANISATION,
     "directory.directory": ANY_ORGANISATION,
+    "routing.routing_table": ANY_ORGANISATION,
     "signals.submit_signal": CREDITORS,
     "signals.submit_batch": CREDITORS,
     "signals.list_own_signals": CREDITORS,

@@ -200,3 +200,34 @@ outbox = sa.Table(
     sa.Index("ix_outbox_pending", "delivered_at", "id"),
     sa.Index("ix_outbox_recipient_id_id", "recipient_id", "id"),
 )
+
+
+# --- Routing table (issue 6): immutable versions of postcode -> municipality entries --------------
+
+routing_versions = sa.Table(
+    "routing_versions",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("version", sa.String(64), nullable=False, unique=True),
+    sa.Column("published_at", UTCDateTime, nullable=False),
+    sa.Column("source", sa.String(200), nullable=False),
+    sa.Column("entry_count", sa.Integer, nullable=False),
+    sa.Column("digest", sa.LargeBinary(32), nullable=False),
+    sa.Column(
+        "changed_from", sa.Date, nullable=True, comment="earliest date routed differently than the version before"
+    ),
+)
+
+routing_entries = sa.Table(
+    "routing_entries",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("version_seq", sa.Integer, sa.ForeignKey("routing_versions.seq"), nullable=False, index=True),
+    sa.Column("postcode_from", sa.String(6), nullable=False),
+    sa.Column("postcode_to", sa.String(6), nullable=False),
+    sa.Column("house_number_from", sa.Integer, nullable=True),
+    sa.Column("house_number_to", sa.Integer, nullable=True),
+    sa.Column("municipality_code", sa.String(4), nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_to", sa.Date, nullable=True),
+)

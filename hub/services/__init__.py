@@ -16,6 +16,7 @@ from hub.services.auth import Authenticator
 from hub.services.directory import DirectoryService
 from hub.services.evidence import EvidenceService
 from hub.services.health import HealthService
+from hub.services.routing import RoutingService
 from hub.services.signals import SignalService
 from hub.settings import Settings
 
@@ -37,16 +38,19 @@ class Services:
     directory: DirectoryService
     evidence: EvidenceService
     signals: SignalService
+    routing: RoutingService
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utc_now) -> Services:
         keys = load_hub_keys(settings)
+        routing = RoutingService(engine, clock)
         return cls(
+            routing=routing,
             settings=settings,
             engine=engine,
             keys=keys,
             clock=clock,
-            signals=SignalService(engine, keys.token_key, clock),
+            signals=SignalService(engine, keys.token_key, clock, routing),
             health=HealthService(engine),
             auth=Authenticator(engine, settings, clock),
             directory=DirectoryService(engine, clock),

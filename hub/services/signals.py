@@ -26,7 +26,11 @@ from hub.db import signals as repo
 from hub.domain import signals as rules
 from hub.domain.evidence import Actor
 from hub.errors import Conflict, Forbidden, InvalidParam, NotFound, ValidationFailed
+from hub.services.routing import RoutingService
 from schemas.v1.signal import dump_signal
+
+#: Problem codes that tell an adapter to fetch the routing table and the directory, route and seal again.
+_REFRESH_CODES = ("routing_version_stale", "routing_version_unknown", "municipality_merged")
 
 
 @dataclass(frozen=True)
@@ -37,8 +41,10 @@ class SubmitResult:
 
 
 class SignalService:
-    def __init__(self, engine: Engine, token_key: bytes, clock: Callable[[], dt.datetime]) -> None:
-        self._engine, self._token_key, self._clock = engine, token_key, clock
+    def __init__(
+        self, engine: Engine, token_key: bytes, clock: Callable[[], dt.datetime], routing: RoutingService
+    ) -> None:
+        self._engine, self._token_key, self._clock, self._routing = engine, token_key, clock, routing
 
     def submit(self, actor: Actor, signals: Sequence[Mapping[str, Any]], *, prefix: str = "") -> list[SubmitResult]:
         """Store validated envelopes (``schemas.v1.signal`` loaded form) all-or-nothing.
@@ -62,10 +68,11 @@ class SignalService:
                         code="signal_id_reused",
                     )
             fresh = [i for i, signal_id in enumerate(ids) if signal_id not in existing]
-            problems = self._check(conn, actor, [(i, wire[i]) for i in fresh], prefix)
+            problems, codes = self._check(conn, actor, [(i, wire[i]) for i in fresh], prefix)
             if problems:
+                code = next((c for c in _REFRESH_CODES if c in codes), None)
                 raise ValidationFailed(
-                    f"{len(problems)} invalid field(s); nothing was stored.", invalid_params=problems
+                    f"{len(problems)} invalid field(s); nothing was stored.", invalid_params=problems, code=code
                 )
             self._store(conn, actor, [(wire[i], digests[i]) for i in fresh], now)
         return [
@@ -80,7 +87,7 @@ class SignalService:
     # --- checks the hub can make on what it may read -----------------------------------------------
     def _check(
         self, conn: sa.Connection, actor: Actor, items: list[tuple[int, dict[str, Any]]], prefix: str
-    ) -> list[InvalidParam]:
+    ) -> tuple[list[InvalidParam], set[str]]:
         municipalities = {
             o.municipality_code: o
             for o in directory_repo.list_organisations(conn, kind="municipality")
@@ -89,7 +96,9 @@ class SignalService:
         key_owners = {m.id for m in municipalities.values()} | {actor.organisation_id}
         keys = {k.key_id: k for k in directory_repo.keys_of(conn, sorted(key_owners), use="encryption")}
         superseded = repo.find(conn, [w["supersedes"] for _, w in items if w.get("supersedes")])
+        route_check = self._routing.checker(conn)
         problems: list[InvalidParam] = []
+        codes: set[str] = set()
         for index, w in items:
             at = f"{prefix}{index}." if prefix else ""
 
@@ -100,16 +109,21 @@ class SignalService:
                 bad("sector", f"An organisation of kind {actor.kind} does not signal in sector {w['sector']}.")
             if any(t["kind"] == "bsn" for t in w["tokens"]) and not rules.may_carry_bsn(w["sector"]):
                 bad("tokens", "Only health insurers and the CAK may send a BSN token (data minimisation).")
+            routing = route_check(w["routing_version"], dt.date.fromisoformat(w["signal_date"]), w["municipality_code"])
+            for problem in routing:
+                bad(problem.field, problem.reason)
+                codes.add(problem.code)
             municipality = municipalities.get(w["municipality_code"])
-            if municipality is None:
+            if not routing and municipality is None:
                 bad("municipality_code", f"No municipality with code {w['municipality_code']} is registered.")
-            else:
+            elif not routing and municipality is not None:
+                # the identity's recipient follows from the routing; when that is wrong, so is this
                 self._check_blob(w["sealed_identity"], municipality.id, keys, bad, "sealed_identity")
             self._check_blob(w["sealed_reference"], actor.organisation_id, keys, bad, "sealed_reference")
             old = superseded.get(w["supersedes"]) if w.get("supersedes") else None
             if w.get("supersedes") and (old is None or old.creditor_id != actor.organisation_id):
                 bad("supersedes", "Supersedes must name an earlier signal of your own.")
-        return problems
+        return problems, codes
 
     def _check_blob(
         self,

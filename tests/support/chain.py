@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -16,6 +17,7 @@ from hub.domain.evidence import Actor
 from tests.support.signing import SignedClient, new_signing_key
 
 LINKAGE_KEY = bytes(range(32))
+SAMPLE_ROUTING = Path(__file__).resolve().parents[2] / "hub" / "data" / "routing-sample.csv"
 SECTOR = {
     "housing": "huur",
     "energy": "energie",
@@ -36,8 +38,17 @@ class Party:
 
 @dataclass
 class Chain:
+    """Registers parties in the hub; imports the shipped sample routing table and routes with its version."""
+
     app: Flask
     parties: dict[str, Party] = field(default_factory=dict)
+    routing_version: str = ""
+
+    def __post_init__(self) -> None:
+        routing = self.app.extensions["signaalhub"].routing
+        self.routing_version = routing.import_text(
+            Actor.operator(), SAMPLE_ROUTING.read_text(), source=SAMPLE_ROUTING.name
+        ).version
 
     def add(
         self, org_id: str, kind: str, municipality_code: str | None = None, suite: str = "mlkem768-x25519"
@@ -71,7 +82,7 @@ class Chain:
             "periodic_charge_cents": 84_611,
             "attestations": Attestations(*(today - dt.timedelta(days=d) for d in (20, 18, 40, 40))),
             "municipality_code": municipality_code_of(municipality),
-            "routing_version": "test-1",
+            "routing_version": self.routing_version,
         }
         base.update(facts)
         return build_signal(
