@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -103,6 +104,31 @@ class _Gunicorn:
 
     def run(self) -> None:
         self._application().run()
+
+
+@cli.command()
+def scheduler() -> None:
+    """Run the scheduler process: webhook delivery, purges and other timed jobs.
+
+    Only one scheduler runs at a time (a database lock); a second one waits and takes over when the first
+    stops. Stop it with Ctrl-C or SIGTERM.
+    """
+    from hub.jobs.scheduler import run  # noqa: PLC0415 - APScheduler only in this process
+
+    logging.basicConfig(level=_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    with cli_directory.services() as services:
+        run(services)
+
+
+@cli.command()
+def deliver() -> None:
+    """Deliver pending webhook notifications once and report (what the scheduler does every 2 s)."""
+    with cli_directory.services() as services:
+        stats = services.dispatcher.run_once()
+    click.echo(
+        f"dispatched {stats.dispatched} events; delivered {stats.delivered}, retrying {stats.retried}, "
+        f"failed {stats.failed}, endpoints disabled {len(stats.disabled_endpoints)}"
+    )
 
 
 @cli.group()

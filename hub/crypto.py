@@ -92,6 +92,18 @@ def rekey_token(hub_key: bytes, kind: str, token: str) -> bytes:
     return hmac.new(hub_key, f"{kind}|{token}".encode(), hashlib.sha256).digest()
 
 
+def webhook_secret(webhook_key: bytes, endpoint_id: str, secret_version: int) -> bytes:
+    """The Standard Webhooks secret of one endpoint, derived from the hub's webhook key (so no secret is
+    stored in the database); a new ``secret_version`` rotates it."""
+    return hmac.new(webhook_key, f"webhook|{endpoint_id}|{secret_version}".encode(), hashlib.sha256).digest()
+
+
+def webhook_signature(secret: bytes, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` header value (Standard Webhooks v1: HMAC-SHA256 over id.timestamp.body)."""
+    signed = message_id.encode() + b"." + str(timestamp).encode() + b"." + body
+    return "v1," + base64.b64encode(hmac.new(secret, signed, hashlib.sha256).digest()).decode("ascii")
+
+
 class HubSigner:
     """The hub's Ed25519 key: signs receipts; its public key is published for offline verification."""
 

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 class HubKeys:
     token_key: bytes
     signer: crypto.HubSigner
+    webhook_key: bytes
 
 
 def load_hub_keys(settings: Settings) -> HubKeys:
@@ -30,8 +31,15 @@ def load_hub_keys(settings: Settings) -> HubKeys:
     signing_path = settings.signing_key_file or _development_key(
         settings, "signing.pem", crypto.generate_signing_key_file
     )
+    webhook_path = settings.webhook_key_file or _development_key(
+        settings, "webhook.key", crypto.generate_token_key_file
+    )
     try:
-        return HubKeys(token_key=crypto.load_token_key(token_path), signer=crypto.load_signer(signing_path))
+        return HubKeys(
+            token_key=crypto.load_token_key(token_path),
+            signer=crypto.load_signer(signing_path),
+            webhook_key=crypto.load_token_key(webhook_path),
+        )
     except (OSError, ValueError) as exc:
         raise SettingsError(f"cannot load the hub's keys: {exc}") from exc
 

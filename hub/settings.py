@@ -43,6 +43,9 @@ class Settings:
     batch_max_signals: int = 1000
     token_key_file: Path | None = None
     signing_key_file: Path | None = None
+    webhook_key_file: Path | None = None
+    webhook_retry_hours: int = 24
+    webhook_timeout_seconds: int = 10
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
@@ -55,6 +58,8 @@ class Settings:
             "signature_window_seconds",
             "rate_limit_per_minute",
             "batch_max_signals",
+            "webhook_retry_hours",
+            "webhook_timeout_seconds",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"HUB_{name.upper()} must be greater than 0")
@@ -96,6 +101,9 @@ class Settings:
             batch_max_signals=get("HUB_BATCH_MAX_SIGNALS", _int, cls.batch_max_signals),
             token_key_file=get("HUB_TOKEN_KEY_FILE", path, None),
             signing_key_file=get("HUB_SIGNING_KEY_FILE", path, None),
+            webhook_key_file=get("HUB_WEBHOOK_KEY_FILE", path, None),
+            webhook_retry_hours=get("HUB_WEBHOOK_RETRY_HOURS", _int, cls.webhook_retry_hours),
+            webhook_timeout_seconds=get("HUB_WEBHOOK_TIMEOUT_SECONDS", _int, cls.webhook_timeout_seconds),
             log_level=get("HUB_LOG_LEVEL", text, "INFO").upper(),
         )
         if settings.is_production:
@@ -111,11 +119,14 @@ class Settings:
             missing.append("HUB_TOKEN_KEY_FILE (the hub's token re-keying key)")
         if self.signing_key_file is None:
             missing.append("HUB_SIGNING_KEY_FILE (the hub's Ed25519 signing key)")
+        if self.webhook_key_file is None:
+            missing.append("HUB_WEBHOOK_KEY_FILE (the key webhook secrets are derived from)")
         if missing:
             raise SettingsError("HUB_ENV=production refuses to start; missing: " + "; ".join(missing))
         for var, file in (
             ("HUB_TOKEN_KEY_FILE", self.token_key_file),
             ("HUB_SIGNING_KEY_FILE", self.signing_key_file),
+            ("HUB_WEBHOOK_KEY_FILE", self.webhook_key_file),
         ):
             if file is not None and not file.is_file():
                 raise SettingsError(f"HUB_ENV=production refuses to start; {var} names {file}, which does not exist")

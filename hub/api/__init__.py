@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
-from hub.api import admin, directory, health, routing, signals
+from hub.api import admin, directory, health, routing, signals, webhooks
 from hub.api.access import authorise
 from hub.api.problem import HubApi
 from hub.errors import PayloadTooLarge, UnsupportedMediaType
@@ -34,7 +34,7 @@ SPEC = {
 
 def register_api(app: Flask) -> HubApi:
     api = HubApi(app, spec_kwargs=SPEC)
-    for blueprint in (health.blp, directory.blp, routing.blp, signals.blp, admin.blp):
+    for blueprint in (health.blp, directory.blp, routing.blp, signals.blp, webhooks.blp, admin.blp):
         api.register_blueprint(blueprint)
     app.before_request(_require_json_body)
     app.before_request(authorise)

@@ -18,6 +18,10 @@ class ReadySchema(ma.Schema):
     status = ma.fields.String(required=True)
     database = ma.fields.String(required=True)
     migration = ma.fields.String(required=True, allow_none=True)
+    scheduler_heartbeat = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "when the scheduler process last reported in (null: no scheduler has run)"},
+    )
 
 
 @blp.route("/healthz")

@@ -194,9 +194,9 @@ outbox = sa.Table(
     sa.Column("event_type", sa.String(64), nullable=False),
     sa.Column("object_type", sa.String(32), nullable=False),
     sa.Column("object_id", sa.String(100), nullable=False),
+    sa.Column("object_version", sa.Integer, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("delivered_at", UTCDateTime, nullable=True),
-    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("delivered_at", UTCDateTime, nullable=True, comment="fanned out to the recipient's webhook endpoints"),
     sa.Index("ix_outbox_pending", "delivered_at", "id"),
     sa.Index("ix_outbox_recipient_id_id", "recipient_id", "id"),
 )
@@ -230,4 +230,45 @@ routing_entries = sa.Table(
     sa.Column("municipality_code", sa.String(4), nullable=False),
     sa.Column("valid_from", sa.Date, nullable=False),
     sa.Column("valid_to", sa.Date, nullable=True),
+)
+
+
+# --- Webhooks (issue 6): endpoints and the deliveries of outbox events to them -------------------
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("organisation_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("secret_version", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("disabled_reason", sa.String(200), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_success_at", UTCDateTime, nullable=True),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("outbox_id", sa.BigInteger, sa.ForeignKey("outbox.id"), nullable=False, index=True),
+    sa.Column("endpoint_id", sa.String(36), sa.ForeignKey("webhook_endpoints.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("last_status", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.String(200), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("delivered_at", UTCDateTime, nullable=True),
+    sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    sa.CheckConstraint("status IN ('pending', 'delivered', 'failed', 'dropped')", name="status"),
+)
+
+scheduler_lock = sa.Table(
+    "scheduler_lock",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("holder", sa.String(100), nullable=False),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
 )

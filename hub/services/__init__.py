@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.engine import Engine
 
+from hub.delivery.dispatcher import Dispatcher
 from hub.keys import HubKeys, load_hub_keys
 from hub.services.auth import Authenticator
 from hub.services.directory import DirectoryService
@@ -18,6 +19,7 @@ from hub.services.evidence import EvidenceService
 from hub.services.health import HealthService
 from hub.services.routing import RoutingService
 from hub.services.signals import SignalService
+from hub.services.webhooks import WebhookService
 from hub.settings import Settings
 
 EXTENSION_KEY = "signaalhub"
@@ -39,6 +41,8 @@ class Services:
     evidence: EvidenceService
     signals: SignalService
     routing: RoutingService
+    webhooks: WebhookService
+    dispatcher: Dispatcher
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utc_now) -> Services:
@@ -46,6 +50,8 @@ class Services:
         routing = RoutingService(engine, clock)
         return cls(
             routing=routing,
+            webhooks=WebhookService(engine, settings, keys.webhook_key, clock),
+            dispatcher=Dispatcher(engine, settings, keys.webhook_key, clock),
             settings=settings,
             engine=engine,
             keys=keys,

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from hub.db import migrate
 from hub.errors import ServiceUnavailable
+from hub.jobs.lock import last_heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -32,4 +33,10 @@ class HealthService:
                 f"The database schema is at {current or 'nothing'}, the code expects {head}; run `hub db upgrade`.",
                 code="migrations_pending",
             )
-        return {"status": "ready", "database": "ok", "migration": current}
+        heartbeat = last_heartbeat(self._engine)
+        return {
+            "status": "ready",
+            "database": "ok",
+            "migration": current,
+            "scheduler_heartbeat": heartbeat.isoformat() if heartbeat else None,
+        }

@@ -35,6 +35,7 @@ def test_production_without_anything_names_every_missing_setting() -> None:
     assert "HUB_DATABASE_URL" in message
     assert "HUB_TOKEN_KEY_FILE" in message
     assert "HUB_SIGNING_KEY_FILE" in message
+    assert "HUB_WEBHOOK_KEY_FILE" in message
 
 
 def test_production_with_a_missing_key_file_says_which(tmp_path: Path) -> None:
@@ -47,12 +48,13 @@ def test_production_with_a_missing_key_file_says_which(tmp_path: Path) -> None:
                 "HUB_DATABASE_URL": "postgresql+psycopg://u@db/hub",
                 "HUB_TOKEN_KEY_FILE": str(token),
                 "HUB_SIGNING_KEY_FILE": str(tmp_path / "absent.pem"),
+            "HUB_WEBHOOK_KEY_FILE": str(token),
             }
         )
 
 
 def test_production_with_everything_starts(tmp_path: Path) -> None:
-    for name in ("token.key", "signing.pem"):
+    for name in ("token.key", "signing.pem", "webhook.key"):
         (tmp_path / name).write_bytes(b"x")
     settings = Settings.from_env(
         {
@@ -60,6 +62,7 @@ def test_production_with_everything_starts(tmp_path: Path) -> None:
             "HUB_DATABASE_URL": "postgresql+psycopg://u@db/hub",
             "HUB_TOKEN_KEY_FILE": str(tmp_path / "token.key"),
             "HUB_SIGNING_KEY_FILE": str(tmp_path / "signing.pem"),
+            "HUB_WEBHOOK_KEY_FILE": str(tmp_path / "webhook.key"),
         }
     )
     assert settings.is_production

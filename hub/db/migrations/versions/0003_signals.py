@@ -26,9 +26,14 @@ def upgrade() -> None:
         sa.Column("event_type", sa.String(length=64), nullable=False),
         sa.Column("object_type", sa.String(length=32), nullable=False),
         sa.Column("object_id", sa.String(length=100), nullable=False),
+        sa.Column("object_version", sa.Integer(), nullable=True),
         sa.Column("created_at", hub.db.tables.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", hub.db.tables.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column(
+            "delivered_at",
+            hub.db.tables.UTCDateTime(timezone=True),
+            nullable=True,
+            comment="fanned out to the recipient's webhook endpoints",
+        ),
         sa.ForeignKeyConstraint(
             ["recipient_id"], ["organisations.id"], name=op.f("fk_outbox_recipient_id_organisations")
         ),

@@ -1,0 +1,166 @@
+"""Webhook notifications from the outbox to a real receiver on loopback: signed, retried with backoff,
+deduplicable, disabled on 410, and never lost when the receiver is down or the hub dies mid-delivery."""
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from hub.db.tables import webhook_deliveries
+from hub.delivery.dispatcher import Dispatcher, retry_delay
+from tests.support.chain import Chain, identity
+from tests.support.receiver import Receiver
+from tests.support.servers import serve
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime.now(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def chain(app: Flask) -> Chain:
+    chain = Chain(app)
+    chain.add("gm0363", "municipality", "0363")
+    chain.add("woonstad", "housing")
+    chain.add("hub-ops", "hub_admin")
+    return chain
+
+
+def _dispatcher(app: Flask, clock: Clock) -> Dispatcher:
+    services = app.extensions["signaalhub"]
+    return Dispatcher(services.engine, services.settings, services.keys.webhook_key, clock)
+
+
+def _submit(chain: Chain, count: int = 1) -> list[str]:
+    gm, woonstad = chain.parties["gm0363"], chain.parties["woonstad"]
+    signals = [chain.signal(woonstad, gm, identity(reference=f"R{i}")) for i in range(count)]
+    assert woonstad.client.post("/v1/signals/batch", {"signals": signals}).status_code == 201
+    return [s["signal_id"] for s in signals]
+
+
+def _register(chain: Chain, url: str) -> str:
+    response = chain.parties["gm0363"].client.post("/v1/webhooks", {"url": url})
+    assert response.status_code == 201, response.data
+    assert response.json["secret"].startswith("whsec_")
+    return str(response.json["secret"])
+
+
+def test_notification_is_thin_signed_and_delivered_once(app: Flask, chain: Chain) -> None:
+    receiver = Receiver()
+    with serve(receiver) as url:
+        receiver.secret = _register(chain, url + "/hook")
+        ids = _submit(chain, 2)
+        stats = _dispatcher(app, Clock()).run_once()
+        assert stats.delivered == 2 and receiver.bad_signatures == 0
+        assert _dispatcher(app, Clock()).run_once().delivered == 0  # nothing twice
+    bodies = [r["body"] for r in receiver.received]
+    assert {b["data"]["id"] for b in bodies} == set(ids)
+    assert all(b["type"] == "signal.received" and set(b["data"]) == {"object", "id"} for b in bodies)
+
+
+def test_receiver_down_for_an_hour_then_back_gets_everything(app: Flask, chain: Chain) -> None:
+    up = {"ok": False}
+    receiver = Receiver(status=lambda: 204 if up["ok"] else 503)
+    clock = Clock()
+    with serve(receiver) as url:
+        receiver.secret = _register(chain, url)
+        ids = _submit(chain, 3)
+        dispatcher = _dispatcher(app, clock)
+        for _ in range(12):  # an hour of failing rounds, five minutes apart
+            dispatcher.run_once()
+            clock.advance(minutes=5)
+        assert receiver.received == []
+        up["ok"] = True
+        clock.advance(hours=1)
+        dispatcher.run_once()
+    assert sorted(r["body"]["data"]["id"] for r in receiver.received) == sorted(ids)
+    assert len(receiver.unique_ids) == 3
+
+
+def test_unreachable_receiver_is_retried_with_growing_delays(app: Flask, chain: Chain) -> None:
+    clock = Clock()
+    _register(chain, "http://127.0.0.1:9/closed")
+    _submit(chain)
+    dispatcher = _dispatcher(app, clock)
+    dispatcher.run_once()
+    engine = app.extensions["signaalhub"].engine
+    with engine.connect() as conn:
+        first = conn.execute(sa.select(webhook_deliveries)).one()
+    assert first.status == "pending" and first.attempts == 1 and first.next_attempt_at > clock.now
+    assert dispatcher.run_once().retried == 0  # not due yet
+    assert [retry_delay(n, lambda: 1.0).total_seconds() for n in (1, 2, 3, 10, 30)] == [30, 60, 120, 3600, 3600]
+
+
+def test_gives_up_after_the_retry_period_and_tells_the_admins(app: Flask, chain: Chain) -> None:
+    clock = Clock()
+    _register(chain, "http://127.0.0.1:9/closed")
+    _submit(chain)
+    dispatcher = _dispatcher(app, clock)
+    while dispatcher.run_once().failed == 0:
+        clock.advance(hours=1)
+        assert clock.now < dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    admin_events = chain.parties["hub-ops"].client.get("/v1/events").json
+    assert [e["type"] for e in admin_events] == ["webhook.endpoint_failing"]
+
+
+def test_410_disables_the_endpoint(app: Flask, chain: Chain) -> None:
+    receiver = Receiver(status=lambda: 410)
+    with serve(receiver) as url:
+        receiver.secret = _register(chain, url)
+        _submit(chain, 2)
+        stats = _dispatcher(app, Clock()).run_once()
+    assert len(stats.disabled_endpoints) == 1
+    [endpoint] = chain.parties["gm0363"].client.get("/v1/webhooks").json
+    assert endpoint["active"] is False and "410" in endpoint["disabled_reason"]
+    admin = chain.parties["hub-ops"].client.get("/v1/admin/webhooks").json
+    assert admin[0]["deliveries"] == {"dropped": 2}
+
+
+def test_hub_dying_mid_delivery_resends_the_same_webhook_id(
+    app: Flask, chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver = Receiver()
+    with serve(receiver) as url:
+        receiver.secret = _register(chain, url)
+        _submit(chain)
+        dispatcher = _dispatcher(app, Clock())
+
+        def die(*_args: object) -> None:
+            raise SystemExit("killed after the receiver answered, before the hub recorded it")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(dispatcher, "_record", die)
+            with pytest.raises(SystemExit):
+                dispatcher.run_once()
+        _dispatcher(app, Clock()).run_once()  # a fresh process after the restart
+    assert len(receiver.received) == 2 and len(receiver.unique_ids) == 1  # same id: the receiver dedupes
+
+
+def test_events_listing_catches_up(chain: Chain) -> None:
+    ids = _submit(chain, 3)
+    gm = chain.parties["gm0363"]
+    first = gm.client.get("/v1/events?limit=2").json
+    rest = gm.client.get(f"/v1/events?after={first[-1]['seq']}").json
+    assert [e["data"]["id"] for e in first + rest] == ids
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "http://example.org/hook", "https://u:p@example.org/"])
+def test_bad_urls_are_refused(chain: Chain, url: str) -> None:
+    response = chain.parties["gm0363"].client.post("/v1/webhooks", {"url": url})
+    assert response.status_code == 422
+
+
+def test_rotation_changes_the_secret(chain: Chain, make_app: Callable[..., Flask]) -> None:
+    gm = chain.parties["gm0363"]
+    created = gm.client.post("/v1/webhooks", {"url": "https://gemeente.example/hook"}).json
+    rotated = gm.client.post(f"/v1/webhooks/{created['id']}/rotate-secret").json
+    assert rotated["secret"] != created["secret"] and "secret" not in gm.client.get("/v1/webhooks").json[0]
