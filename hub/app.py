@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hub import errors
+from hub import errors, logs, metrics
 from hub.api import register_api
 from hub.db.engine import make_engine
 from hub.services import EXTENSION_KEY, Services
@@ -28,5 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions[EXTENSION_KEY] = Services.build(settings, engine)
     errors.init_app(app)
+    logs.init_app(app)
+    app.extensions["signaalhub_metrics"] = metrics.init_app(app, engine)
     app.extensions["signaalhub_api"] = register_api(app)
     return app

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
+import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import click
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from hub import cli_directory, cli_routing
+from hub import cli_directory, cli_routing, logs
 from hub.db import migrate
 from hub.db.engine import make_engine
 from hub.settings import Settings, SettingsError
@@ -68,6 +69,8 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
     engine.dispose()
     from hub.app import create_app  # noqa: PLC0415 - built only when serving
 
+    logs.configure(settings.log_level)
+    _prepare_metrics_dir(settings, dev)
     app = create_app(settings)
     click.echo(f"Signaalhub listening on http://{host}:{port} (docs at /docs)", err=True)
     if dev:
@@ -78,10 +81,27 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "accesslog": "-",
             "loglevel": settings.log_level.lower(),
+            "child_exit": _child_exit,
         },
     ).run()
+
+
+def _prepare_metrics_dir(settings: Settings, dev: bool) -> None:
+    """gunicorn workers share their counters through files in a fresh directory (prometheus-client)."""
+    if dev or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = settings.data_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess  # noqa: PLC0415 - only under gunicorn
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
 class _Gunicorn:
@@ -115,7 +135,7 @@ def scheduler() -> None:
     """
     from hub.jobs.scheduler import run  # noqa: PLC0415 - APScheduler only in this process
 
-    logging.basicConfig(level=_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(_settings().log_level)
     with cli_directory.services() as services:
         run(services)
 

@@ -1,6 +1,8 @@
 """WSGI entry point for gunicorn: ``gunicorn 'hub.wsgi:app'``. The only caller of create_app without
 arguments; settings come from ``HUB_*`` environment variables."""
 
-from hub import create_app
+from hub import Settings, create_app, logs
 
-app = create_app()
+_settings = Settings.from_env()
+logs.configure(_settings.log_level)
+app = create_app(_settings)

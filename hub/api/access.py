@@ -22,6 +22,7 @@ MUNICIPALITIES = frozenset({"municipality"})
 
 RULES: dict[str, frozenset[str]] = {
     "static": PUBLIC,
+    "metrics": PUBLIC,
     "api-docs.openapi_json": PUBLIC,
     "api-docs.openapi_swagger_ui": PUBLIC,
     "health.healthz": PUBLIC,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from hub.api.access import current_actor
@@ -18,6 +19,13 @@ blp = Blueprint("signals", __name__, url_prefix="/v1", description="Arrears sign
 _PARSE_CEILING = 10_000
 
 
+def _count_accepted(signals: list[dict[str, Any]], results: list[Any]) -> None:
+    counter = current_app.extensions["signaalhub_metrics"].signals_accepted
+    for signal, result in zip(signals, results, strict=True):
+        if result.outcome == "created":
+            counter.labels(signal["sector"]).inc()
+
+
 def _page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
     return {"signals": rows, "next_after": rows[-1]["seq"] if len(rows) == limit else None}
 
@@ -30,6 +38,7 @@ def submit_signal(signal: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Submit one signal. Idempotent by `signal_id`: a retry returns the original result (200); another
     body under the same id is a 409."""
     result = current_services().signals.submit(current_actor(), [signal])[0]
+    _count_accepted([signal], [result])
     return result.__dict__, 201 if result.outcome == "created" else 200
 
 
@@ -48,6 +57,7 @@ def submit_batch(batch: dict[str, Any]) -> tuple[dict[str, Any], int]:
             invalid_params=[InvalidParam("signals", f"At most {maximum} signals per batch.")],
         )
     results = services.signals.submit(current_actor(), batch["signals"], prefix="signals.")
+    _count_accepted(batch["signals"], results)
     created = any(r.outcome == "created" for r in results)
     return {"results": [r.__dict__ for r in results]}, 201 if created else 200
 

@@ -24,6 +24,7 @@ def test_only_probes_and_the_api_description_are_public() -> None:
     public = {endpoint for endpoint, kinds in access.RULES.items() if kinds is access.PUBLIC}
     assert public == {
         "static",
+        "metrics",
         "api-docs.openapi_json",
         "api-docs.openapi_swagger_ui",
         "health.healthz",

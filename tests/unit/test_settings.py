@@ -48,7 +48,7 @@ def test_production_with_a_missing_key_file_says_which(tmp_path: Path) -> None:
                 "HUB_DATABASE_URL": "postgresql+psycopg://u@db/hub",
                 "HUB_TOKEN_KEY_FILE": str(token),
                 "HUB_SIGNING_KEY_FILE": str(tmp_path / "absent.pem"),
-            "HUB_WEBHOOK_KEY_FILE": str(token),
+                "HUB_WEBHOOK_KEY_FILE": str(token),
             }
         )
 
