@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from hub import cli_directory, cli_routing, logs
+from hub import backup, cli_directory, cli_routing, logs
 from hub.db import migrate
 from hub.db.engine import make_engine
 from hub.settings import Settings, SettingsError
@@ -149,6 +149,32 @@ def deliver() -> None:
         f"dispatched {stats.dispatched} events; delivered {stats.delivered}, retrying {stats.retried}, "
         f"failed {stats.failed}, endpoints disabled {len(stats.disabled_endpoints)}"
     )
+
+
+@cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Write a consistent copy of the SQLite store to TARGET while the hub runs (PostgreSQL: pg_dump)."""
+    with _engine() as engine:
+        try:
+            size = backup.backup(engine, target)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {target} ({size} bytes)")
+
+
+@cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing database (stop the hub first).")
+def restore_command(source: Path, force: bool) -> None:
+    """Restore the SQLite store from SOURCE, then bring its schema to the newest migration."""
+    with _engine() as engine:
+        try:
+            backup.restore(engine, source, force=force)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        migrate.upgrade(engine)
+        click.echo(f"restored {source} into {engine.url.database}; schema at {migrate.current_revision(engine)}")
 
 
 @cli.group()
