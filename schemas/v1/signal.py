@@ -9,6 +9,7 @@ validate as of another day. Field-level rules live here, cross-field rules in ``
 from __future__ import annotations
 
 import base64
+import functools
 import binascii
 import re
 from collections.abc import Mapping
@@ -216,13 +217,20 @@ class SignalBatchSchema(f.StrictSchema):
             raise ValidationError({"signals": errors})
 
 
+@functools.cache
+def _schema() -> SignalSchema:
+    """One schema instance, built on first use: building a marshmallow schema costs far more than using it,
+    and a schema holds no per-call state."""
+    return SignalSchema()
+
+
 def load_signal(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate one envelope; raise ``marshmallow.ValidationError`` with messages keyed by field."""
-    loaded: dict[str, Any] = SignalSchema().load(data)
+    loaded: dict[str, Any] = _schema().load(data)
     return loaded
 
 
 def dump_signal(signal: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON wire form of a loaded envelope (UUIDs and dates as strings, ciphertext as base64)."""
-    dumped: dict[str, Any] = SignalSchema().dump(signal)
+    dumped: dict[str, Any] = _schema().dump(signal)
     return dumped
