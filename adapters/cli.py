@@ -1,18 +1,43 @@
-"""The ``signaal`` command: what a creditor, municipality or debt-help organisation runs."""
+"""The ``signaal`` command: what a creditor, municipality or debt-help organisation runs.
+
+``signaal init`` sets an organisation up, ``signaal whoami`` checks it, ``signaal signals push FILE``
+sends an export, ``signaal signals status`` follows it and ``signaal watch DIR`` pushes a drop folder on
+a schedule. docs/adapters.md is the manual.
+"""
 
 from __future__ import annotations
 
+import logging
+
 import click
+
+from adapters.cli_init import init, whoami
+from adapters.cli_signals import signals
+from adapters.cli_watch import watch
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log each step (never personal data).")
+def cli(verbose: bool) -> None:
     """Signaal: connect your organisation to Signaalhub.
 
     Reads your exports, validates them, seals personal data for its recipient and sends it, signed,
-    to the hub. The subcommands arrive with the partner-adapter work; today only this help exists.
+    to the hub. Start with `signaal init`; docs/adapters.md explains every command.
     """
+    logging.basicConfig(format="signaal: %(levelname)s: %(message)s", level=logging.WARNING)
+    if verbose:
+        logging.getLogger("adapters").setLevel(logging.INFO)
+
+
+cli.add_command(init)
+cli.add_command(whoami)
+cli.add_command(signals)
+cli.add_command(watch)
 
 
 def main() -> None:
     cli(prog_name="signaal")
+
+
+if __name__ == "__main__":
+    main()

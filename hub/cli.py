@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from hub import backup, cli_directory, cli_routing, logs
+from hub import backup, cli_consent, cli_directory, cli_routing, logs
 from hub.db import migrate
 from hub.db.engine import make_engine
 from hub.settings import Settings, SettingsError
@@ -233,7 +233,7 @@ def openapi(output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-for _group in (cli_directory.org, cli_directory.key, cli_directory.evidence, cli_routing.routing):
+for _group in (cli_directory.org, cli_directory.key, cli_directory.evidence, cli_routing.routing, cli_consent.consent):
     cli.add_command(_group)
 
 

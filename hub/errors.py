@@ -41,11 +41,13 @@ class HubError(Exception):
         invalid_params: Iterable[InvalidParam] = (),
         headers: Mapping[str, str] | None = None,
         code: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.invalid_params = list(invalid_params)
         self.headers = dict(headers or {})
+        self.extra = dict(extra or {})  # extension members of the problem (RFC 9457 section 3.2)
         if code is not None:
             self.code = code
 
@@ -117,8 +119,10 @@ def problem_response(
     *,
     invalid_params: Iterable[InvalidParam] = (),
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
+        **(extra or {}),
         "type": PROBLEM_TYPE_BASE + code,
         "title": title,
         "status": status,
@@ -200,6 +204,7 @@ def _from_hub_error(error: HubError) -> Response:
         error.detail,
         invalid_params=error.invalid_params,
         headers=error.headers,
+        extra=error.extra,
     )
 
 

@@ -8,11 +8,14 @@ without them.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+
+from hub.domain import match_model
 
 T = TypeVar("T")
 
@@ -28,6 +31,16 @@ def _int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if not math.isfinite(value):
+        raise SettingsError(f"{name} must be a finite number, got {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,10 @@ class Settings:
     webhook_key_file: Path | None = None
     webhook_retry_hours: int = 24
     webhook_timeout_seconds: int = 10
+    match_window_days: int = match_model.DEFAULT_WINDOW_DAYS
+    match_person_threshold: float = match_model.DEFAULT_PERSON_THRESHOLD
+    match_household_threshold: float = match_model.DEFAULT_HOUSEHOLD_THRESHOLD
+    match_model_file: Path | None = None
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
@@ -60,6 +77,7 @@ class Settings:
             "batch_max_signals",
             "webhook_retry_hours",
             "webhook_timeout_seconds",
+            "match_window_days",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"HUB_{name.upper()} must be greater than 0")
@@ -104,6 +122,10 @@ class Settings:
             webhook_key_file=get("HUB_WEBHOOK_KEY_FILE", path, None),
             webhook_retry_hours=get("HUB_WEBHOOK_RETRY_HOURS", _int, cls.webhook_retry_hours),
             webhook_timeout_seconds=get("HUB_WEBHOOK_TIMEOUT_SECONDS", _int, cls.webhook_timeout_seconds),
+            match_window_days=get("HUB_MATCH_WINDOW_DAYS", _int, cls.match_window_days),
+            match_person_threshold=get("HUB_MATCH_PERSON_THRESHOLD", _float, cls.match_person_threshold),
+            match_household_threshold=get("HUB_MATCH_HOUSEHOLD_THRESHOLD", _float, cls.match_household_threshold),
+            match_model_file=get("HUB_MATCH_MODEL_FILE", path, None),
             log_level=get("HUB_LOG_LEVEL", text, "INFO").upper(),
         )
         if settings.is_production:

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
-from hub.api import admin, directory, health, routing, signals, webhooks
+from hub.api import (
+    admin,
+    cases,
+    consent,
+    convenants,
+    creditor_settlements,
+    debt_help,
+    directory,
+    health,
+    referrals,
+    reports,
+    routing,
+    signals,
+    webhooks,
+)
 from hub.api.access import authorise
 from hub.api.problem import HubApi
 from hub.errors import PayloadTooLarge, UnsupportedMediaType
@@ -34,7 +48,21 @@ SPEC = {
 
 def register_api(app: Flask) -> HubApi:
     api = HubApi(app, spec_kwargs=SPEC)
-    for blueprint in (health.blp, directory.blp, routing.blp, signals.blp, webhooks.blp, admin.blp):
+    for blueprint in (
+        health.blp,
+        directory.blp,
+        routing.blp,
+        signals.blp,
+        cases.blp,
+        reports.blp,
+        consent.blp,
+        referrals.blp,
+        debt_help.blp,
+        creditor_settlements.blp,
+        convenants.blp,
+        webhooks.blp,
+        admin.blp,
+    ):
         api.register_blueprint(blueprint)
     app.before_request(_require_json_body)
     app.before_request(authorise)

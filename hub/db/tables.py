@@ -246,6 +246,7 @@ webhook_endpoints = sa.Table(
     sa.Column("disabled_reason", sa.String(200), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("last_success_at", UTCDateTime, nullable=True),
+    sa.Column("failing_since", UTCDateTime, nullable=True, comment="a delivery gave up; cleared by a success"),
 )
 
 webhook_deliveries = sa.Table(
@@ -271,4 +272,371 @@ scheduler_lock = sa.Table(
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("holder", sa.String(100), nullable=False),
     sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+
+# --- Household matching (issue 5): cases, the signals and persons in them, why they were linked -----
+
+#: Blocking reads the most recent rows of each token: the composite lets both databases stop early.
+ix_signal_tokens_token_hash_id = sa.Index(
+    "ix_signal_tokens_token_hash_id", signal_tokens.c.token_hash, signal_tokens.c.id
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+        comment="order of opening, the cursor of listings",
+    ),
+    sa.Column("id", sa.String(36), nullable=False, unique=True),
+    sa.Column("municipality_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("origin", sa.String(16), nullable=False, comment="signal: opened by a signal; split: by a municipality"),
+    sa.Column("split_from", sa.String(36), nullable=True),
+    sa.Column("merged_into", sa.String(36), sa.ForeignKey("cases.id"), nullable=True),
+    sa.Column("merged_by", sa.String(16), nullable=True, comment="signal (one bridged both) or municipality"),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_cases_municipality_id_seq", "municipality_id", "seq"),
+    sa.Index("ix_cases_merged_into", "merged_into"),
+    sa.CheckConstraint("state IN ('open', 'merged')", name="state"),
+    sa.CheckConstraint("origin IN ('signal', 'split')", name="origin"),
+    sa.CheckConstraint("(state = 'merged') = (merged_into IS NOT NULL)", name="merged_into"),
+    sa.CheckConstraint("merged_by IS NULL OR merged_by IN ('signal', 'municipality')", name="merged_by"),
+)
+
+case_signals = sa.Table(
+    "case_signals",
+    metadata,
+    sa.Column("signal_id", sa.String(36), sa.ForeignKey("signals.id"), primary_key=True),
+    sa.Column("case_id", sa.String(36), sa.ForeignKey("cases.id"), nullable=False, index=True),
+    # copies of the signal's facts that blocking filters and repeat detection read on every candidate
+    sa.Column("municipality_id", sa.String(64), nullable=False),
+    sa.Column("creditor_id", sa.String(64), nullable=False),
+    sa.Column("signal_date", sa.Date, nullable=False),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("kinds", sa.Integer, nullable=False, comment="bit mask of the household token kinds it carries"),
+    sa.Column("repeat_of", sa.String(36), sa.ForeignKey("signals.id"), nullable=True, comment="herhaalde melding"),
+    sa.Column("joined_at", UTCDateTime, nullable=False),
+)
+
+signal_persons = sa.Table(
+    "signal_persons",
+    metadata,
+    sa.Column("signal_id", sa.String(36), sa.ForeignKey("signals.id"), primary_key=True),
+    sa.Column("debtor", sa.SmallInteger, primary_key=True),
+    sa.Column("person_id", sa.String(36), nullable=False, index=True),
+    sa.Column("kinds", sa.Integer, nullable=False, comment="bit mask of the person token kinds it carries"),
+)
+
+signal_links = sa.Table(
+    "signal_links",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("signal_id", sa.String(36), sa.ForeignKey("signals.id"), nullable=False, index=True),
+    sa.Column("debtor", sa.SmallInteger, nullable=True),
+    sa.Column("target_signal_id", sa.String(36), sa.ForeignKey("signals.id"), nullable=False, index=True),
+    sa.Column("target_debtor", sa.SmallInteger, nullable=True),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("score", sa.Float, nullable=False, comment="Fellegi-Sunter weight in bits"),
+    sa.Column("agreed", sa.Integer, nullable=False, comment="bit mask of the token kinds that agreed"),
+    sa.Column("disagreed", sa.Integer, nullable=False, comment="bit mask of kinds both carried but did not share"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("level IN ('person', 'household')", name="level"),
+)
+
+link_blocks = sa.Table(
+    "link_blocks",
+    metadata,
+    sa.Column("signal_id", sa.String(36), sa.ForeignKey("signals.id"), primary_key=True),
+    sa.Column("other_signal_id", sa.String(36), sa.ForeignKey("signals.id"), primary_key=True, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("signal_id < other_signal_id", name="ordered"),
+)
+
+
+# --- Consent (issue 7): records, their recipients, append-only lifecycle events, every decision ---
+
+_CONSENT_METHODS = "method IN ('in_person', 'in_writing', 'digital')"
+
+consent_records = sa.Table(
+    "consent_records",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(64), nullable=False, comment="the household case, opaque: no foreign key"),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("recorder_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("given_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, comment="as first given; renewals are events"),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Index("ix_consent_records_case_id_purpose", "case_id", "purpose"),
+    sa.CheckConstraint(_CONSENT_METHODS, name="method"),
+    sa.CheckConstraint("expires_at > given_at", name="term"),
+)
+
+consent_recipients = sa.Table(
+    "consent_recipients",
+    metadata,
+    sa.Column("consent_id", sa.String(36), sa.ForeignKey("consent_records.id"), primary_key=True),
+    sa.Column("organisation_id", sa.String(64), sa.ForeignKey("organisations.id"), primary_key=True, index=True),
+    sa.Column("position", sa.SmallInteger, nullable=False, comment="the order in which they were named"),
+)
+
+consent_events = sa.Table(
+    "consent_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("consent_id", sa.String(36), sa.ForeignKey("consent_records.id"), nullable=False, index=True),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False, comment="when the person gave, renewed or withdrew it"),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_by", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("event IN ('given', 'renewed', 'withdrawn')", name="event"),
+    sa.CheckConstraint(_CONSENT_METHODS, name="method"),
+    sa.CheckConstraint("(event = 'withdrawn') = (expires_at IS NULL)", name="expiry"),
+)
+
+consent_decisions = sa.Table(
+    "consent_decisions",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("decided_at", UTCDateTime, nullable=False),
+    sa.Column("organisation_id", sa.String(64), nullable=False, comment="the organisation that would receive"),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("case_id", sa.String(64), nullable=False),
+    sa.Column("allowed", sa.Boolean, nullable=False),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("basis", sa.String(200), nullable=True, comment="the statute cited, or the consent citation"),
+    sa.Column("consent_id", sa.String(36), sa.ForeignKey("consent_records.id"), nullable=True),
+    sa.Column("evidence_seq", sa.BigInteger, nullable=False, comment="the evidence entry of this decision"),
+    sa.Index("ix_consent_decisions_case_id_id", "case_id", "id"),
+)
+
+
+# --- Settlements (issue 8): convenants, referrals, dossiers, their creditors, messages, deadlines ---
+
+_SEQ = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+_DOSSIER_STATES = (
+    "state IN ('opened', 'inventory', 'proposal', 'negotiation', 'agreed', 'running', 'completed', 'failed', "
+    "'withdrawn')"
+)
+
+convenants = sa.Table(
+    "convenants",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("response_days", sa.Integer, nullable=False),
+    sa.Column("reminder_days", sa.Integer, nullable=False, comment="the reminder goes this many days before"),
+    sa.Column("pause_on_notice", sa.Boolean, nullable=False, comment="pauzeknop"),
+    sa.Column("accepts_compliant_in_advance", sa.Boolean, nullable=False),
+    sa.Column("term_months", sa.Integer, nullable=False),
+    sa.Column("preferential_min_share_bp", sa.Integer, nullable=False, comment="basis points of the claim"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("reminder_days > 0 AND reminder_days < response_days", name="deadline"),
+)
+
+convenant_parties = sa.Table(
+    "convenant_parties",
+    metadata,
+    sa.Column("convenant_id", sa.String(64), sa.ForeignKey("convenants.id"), primary_key=True),
+    sa.Column("organisation_id", sa.String(64), sa.ForeignKey("organisations.id"), primary_key=True, index=True),
+    sa.Column("joined_at", UTCDateTime, nullable=False),
+)
+
+referrals = sa.Table(
+    "referrals",
+    metadata,
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(36), nullable=False, unique=True, comment="client-chosen referral_id"),
+    sa.Column("case_id", sa.String(64), nullable=False, comment="the household case, opaque: no foreign key"),
+    sa.Column("municipality_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("debt_help_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("decline_reason", sa.String(32), nullable=True),
+    sa.Column("body_digest", sa.LargeBinary(32), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Index("ix_referrals_debt_help_id_seq", "debt_help_id", "seq"),
+    sa.Index("ix_referrals_municipality_id_seq", "municipality_id", "seq"),
+    sa.Index("ix_referrals_case_id", "case_id"),
+    sa.CheckConstraint("state IN ('pending', 'accepted', 'declined')", name="state"),
+)
+
+dossiers = sa.Table(
+    "dossiers",
+    metadata,
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(36), nullable=False, unique=True),
+    sa.Column("case_id", sa.String(64), nullable=False, comment="the household case, opaque: no foreign key"),
+    sa.Column(
+        "active_case_id", sa.String(64), nullable=True, unique=True, comment="case_id until it ends: one at a time"
+    ),
+    sa.Column("referral_id", sa.String(36), sa.ForeignKey("referrals.id"), nullable=False, unique=True),
+    sa.Column("municipality_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("debt_help_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("first_payment_on", sa.Date, nullable=True),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_dossiers_debt_help_id_seq", "debt_help_id", "seq"),
+    sa.CheckConstraint(_DOSSIER_STATES, name="state"),
+)
+
+dossier_creditors = sa.Table(
+    "dossier_creditors",
+    metadata,
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=True, comment="order in the dossier (rounding ties)"),
+    sa.Column("id", sa.String(36), nullable=False, unique=True, comment="participant id, chosen by debt-help"),
+    sa.Column("dossier_id", sa.String(36), sa.ForeignKey("dossiers.id"), nullable=False, index=True),
+    sa.Column("creditor_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=True, comment="null: outside"),
+    sa.Column("sector", sa.String(32), nullable=True),
+    sa.Column("convenant_id", sa.String(64), sa.ForeignKey("convenants.id"), nullable=True),
+    sa.Column("contacted", sa.Boolean, nullable=False),
+    sa.Column("collection_paused", sa.Boolean, nullable=False),
+    sa.Column("claim_state", sa.String(16), nullable=False),
+    sa.Column("principal_cents", sa.BigInteger, nullable=True),
+    sa.Column("interest_cents", sa.BigInteger, nullable=True),
+    sa.Column("costs_cents", sa.BigInteger, nullable=True),
+    sa.Column("preferential", sa.Boolean, nullable=True),
+    sa.Column("agreed_in_advance", sa.String(64), nullable=True, comment="convenant id the creditor named"),
+    sa.Column("claim_recorded_by", sa.String(16), nullable=True),
+    sa.Column("refusal_reason", sa.String(32), nullable=True),
+    sa.Column("answer", sa.String(16), nullable=True),
+    sa.Column("answer_reason", sa.String(32), nullable=True),
+    sa.Column("answered_under", sa.String(64), nullable=True, comment="convenant that answered in advance"),
+    sa.Column("answer_recorded_by", sa.String(16), nullable=True),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_dossier_creditors_creditor_id_seq", "creditor_id", "seq"),
+    sa.UniqueConstraint("dossier_id", "creditor_id"),
+    sa.CheckConstraint("claim_state IN ('none', 'stated', 'refused')", name="claim_state"),
+    sa.CheckConstraint("answer IS NULL OR answer IN ('accept', 'reject')", name="answer"),
+)
+
+proposals = sa.Table(
+    "proposals",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("dossier_id", sa.String(36), sa.ForeignKey("dossiers.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("monthly_capacity_cents", sa.BigInteger, nullable=False),
+    sa.Column("term_months", sa.Integer, nullable=False),
+    sa.Column("lump_sum_cents", sa.BigInteger, nullable=False),
+    sa.Column("preferential_share_bp", sa.Integer, nullable=False),
+    sa.Column("amount_offered_cents", sa.BigInteger, nullable=False),
+    sa.Column("total_admitted_cents", sa.BigInteger, nullable=False),
+    sa.Column("body_digest", sa.LargeBinary(32), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("superseded_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("kind IN ('regular', 'saneringskrediet', 'sa')", name="kind"),
+)
+
+proposal_shares = sa.Table(
+    "proposal_shares",
+    metadata,
+    sa.Column("proposal_id", sa.String(36), sa.ForeignKey("proposals.id"), primary_key=True),
+    sa.Column("participant_id", sa.String(36), sa.ForeignKey("dossier_creditors.id"), primary_key=True),
+    sa.Column("admitted_cents", sa.BigInteger, nullable=False),
+    sa.Column("preferential", sa.Boolean, nullable=False),
+    sa.Column("share_cents", sa.BigInteger, nullable=False),
+)
+
+settlement_messages = sa.Table(
+    "settlement_messages",
+    metadata,
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=True, comment="the cursor of the inbox listings"),
+    sa.Column("id", sa.String(36), nullable=False, unique=True, comment="sender-chosen message_id, or the hub's"),
+    sa.Column("dossier_id", sa.String(36), sa.ForeignKey("dossiers.id"), nullable=False),
+    sa.Column("participant_id", sa.String(36), sa.ForeignKey("dossier_creditors.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("sender_id", sa.String(64), nullable=False, comment="organisation id, or hub"),
+    sa.Column("recipient_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("facts", sa.JSON, nullable=False, comment="what the hub may read: amounts, codes, dates"),
+    sa.Column("body_digest", sa.LargeBinary(32), nullable=True, comment="null for the hub's own messages"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("acknowledged_at", UTCDateTime, nullable=True),
+    sa.Index("ix_settlement_messages_recipient_id_seq", "recipient_id", "seq"),
+    sa.Index("ix_settlement_messages_dossier_id_seq", "dossier_id", "seq"),
+)
+
+settlement_blobs = sa.Table(
+    "settlement_blobs",
+    metadata,
+    sa.Column("object_type", sa.String(16), primary_key=True, comment="referral, message or creditor_note"),
+    sa.Column("object_id", sa.String(36), primary_key=True),
+    sa.Column("recipient_id", sa.String(64), nullable=False),
+    sa.Column("key_id", sa.String(100), nullable=False),
+    sa.Column("suite", sa.String(32), nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.CheckConstraint("object_type IN ('referral', 'message', 'creditor_note')", name="object_type"),
+)
+
+settlement_deadlines = sa.Table(
+    "settlement_deadlines",
+    metadata,
+    sa.Column("id", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("participant_id", sa.String(36), sa.ForeignKey("dossier_creditors.id"), nullable=False, index=True),
+    sa.Column("dossier_id", sa.String(36), nullable=False),
+    sa.Column("request", sa.String(32), nullable=False, comment="claim_request, proposal or reconsideration"),
+    sa.Column("request_message_id", sa.String(36), nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("remind_at", UTCDateTime, nullable=False),
+    sa.Column("reminder_sent_at", UTCDateTime, nullable=True),
+    sa.Column("escalated_at", UTCDateTime, nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True, comment="answered, superseded or the dossier ended"),
+    sa.Index("ix_settlement_deadlines_open", "closed_at", "remind_at"),
+)
+
+
+# --- Reports (issue 6): one living, versioned report per household case ---------------------------
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("case_id", sa.String(36), sa.ForeignKey("cases.id"), primary_key=True),
+    sa.Column("municipality_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("change_seq", sa.BigInteger, nullable=False, unique=True, comment="seq of its latest change"),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("acknowledged_version", sa.Integer, nullable=False),
+    sa.Column("result", sa.String(80), nullable=True, comment="DDAS Eindresultaat"),
+    sa.Column("result_on", sa.Date, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_reports_municipality_id_change_seq", "municipality_id", "change_seq"),
+    sa.CheckConstraint("state IN ('new', 'in_progress', 'closed', 'merged')", name="state"),
+)
+
+report_changes = sa.Table(
+    "report_changes",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+)
+
+report_contacts = sa.Table(
+    "report_contacts",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(36), sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False, comment="DDAS Contactsoort"),
+    sa.Column("reached", sa.Boolean, nullable=False),
+    sa.Column("contacted_on", sa.Date, nullable=False),
+    sa.Column("part_of_day", sa.String(16), nullable=True, comment="DDAS Dagdeel"),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
 )

@@ -149,7 +149,7 @@ class Dispatcher:
                     last_error=None,
                     delivered_at=now,
                 )
-                repo.update_endpoint(conn, delivery.endpoint_id, last_success_at=now)
+                repo.update_endpoint(conn, delivery.endpoint_id, last_success_at=now, failing_since=None)
                 stats.delivered += 1
             elif status == 410:
                 repo.update_delivery(conn, delivery.id, status="dropped", attempts=attempts, last_status=status)
@@ -164,7 +164,10 @@ class Dispatcher:
                 repo.update_delivery(
                     conn, delivery.id, status="failed", attempts=attempts, last_status=status, last_error=error
                 )
-                self._tell_admins(conn, "webhook.endpoint_failing", delivery.endpoint_id, now)
+                endpoint = repo.endpoint(conn, delivery.endpoint_id)
+                if endpoint is not None and endpoint.failing_since is None:  # tell the admins once per outage
+                    repo.update_endpoint(conn, delivery.endpoint_id, failing_since=now)
+                    self._tell_admins(conn, "webhook.endpoint_failing", delivery.endpoint_id, now)
                 stats.failed += 1
                 log.warning("webhook delivery %s failed after %d attempts", delivery.id, attempts)
             else:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from schemas.v1 import vocab
+from schemas.v1 import ddas, vocab
 
 #: Which sectors an organisation of each creditor kind signals in (DDAS signaalpartner types).
 SECTORS_BY_KIND: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
@@ -26,13 +26,7 @@ STATES: Final = ("received", "delivered", "picked_up", "not_picked_up")
 
 #: The municipality's signal status (DDAS EnumSignaalstatus and the picked-up case) -> state.
 PICKED_UP: Final = "Opgepakt"
-NOT_PICKED_UP_STATUSES: Final = (
-    "Niet opgepakt: onterecht signaal",
-    "Inwoner is overleden",
-    "Persoon is geen inwoner (meer) in de gemeente",
-    "Niet opgepakt: herhaalde melding",
-    "Niet opgepakt: andere reden",
-)
+NOT_PICKED_UP_STATUSES: Final = ddas.SIGNAL_STATUSES[1:]
 OUTCOME_STATUSES: Final = (PICKED_UP, *NOT_PICKED_UP_STATUSES)
 
 #: What the creditor learns of a "not picked up" status: the law allows picked up or not, with the kind

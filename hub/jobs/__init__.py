@@ -39,7 +39,20 @@ def _purge_auth(services: Services) -> object:
     return services.auth.purge()
 
 
+def _settlement_deadlines(services: Services) -> object:
+    stats = services.settlements.deadlines.run_once()
+    if stats.reminded or stats.escalated:
+        log.info("settlement deadlines: %d reminders, %d escalations", stats.reminded, stats.escalated)
+    return stats
+
+
 JOBS: tuple[Job, ...] = (
     Job("webhooks.deliver", 2, _deliver, "fan outbox events out to webhook endpoints and send what is due"),
     Job("auth.purge", 60, _purge_auth, "delete expired request nonces and finished rate-limit windows"),
+    Job(
+        "settlements.deadlines",
+        60,
+        _settlement_deadlines,
+        "remind creditors before a settlement deadline, escalate to debt help after it (once each)",
+    ),
 )

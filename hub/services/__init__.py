@@ -14,10 +14,15 @@ from sqlalchemy.engine import Engine
 from hub.delivery.dispatcher import Dispatcher
 from hub.keys import HubKeys, load_hub_keys
 from hub.services.auth import Authenticator
+from hub.services.cases import CaseService
+from hub.services.consent import ConsentService
 from hub.services.directory import DirectoryService
 from hub.services.evidence import EvidenceService
 from hub.services.health import HealthService
+from hub.services.matching import Matcher, load_model
+from hub.services.reports import ReportService
 from hub.services.routing import RoutingService
+from hub.services.settlements import SettlementServices
 from hub.services.signals import SignalService
 from hub.services.webhooks import WebhookService
 from hub.settings import Settings
@@ -43,11 +48,17 @@ class Services:
     routing: RoutingService
     webhooks: WebhookService
     dispatcher: Dispatcher
+    cases: CaseService
+    consent: ConsentService
+    settlements: SettlementServices
+    reports: ReportService
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utc_now) -> Services:
         keys = load_hub_keys(settings)
         routing = RoutingService(engine, clock)
+        consent = ConsentService(engine, keys.signer, clock)
+        cases = CaseService(engine, clock)
         return cls(
             routing=routing,
             webhooks=WebhookService(engine, settings, keys.webhook_key, clock),
@@ -56,7 +67,11 @@ class Services:
             engine=engine,
             keys=keys,
             clock=clock,
-            signals=SignalService(engine, keys.token_key, clock, routing),
+            signals=SignalService(engine, keys.token_key, clock, routing, Matcher(load_model(settings))),
+            cases=cases,
+            reports=ReportService(engine, clock, cases),
+            consent=consent,
+            settlements=SettlementServices.build(engine, clock, consent),
             health=HealthService(engine),
             auth=Authenticator(engine, settings, clock),
             directory=DirectoryService(engine, clock),

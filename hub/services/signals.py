@@ -26,6 +26,8 @@ from hub.db import signals as repo
 from hub.domain import signals as rules
 from hub.domain.evidence import Actor
 from hub.errors import Conflict, Forbidden, InvalidParam, NotFound, ValidationFailed
+from hub.services.matching import Matcher
+from hub.services.report_changes import record_changes
 from hub.services.routing import RoutingService
 from schemas.v1.signal import dump_signal
 
@@ -42,9 +44,15 @@ class SubmitResult:
 
 class SignalService:
     def __init__(
-        self, engine: Engine, token_key: bytes, clock: Callable[[], dt.datetime], routing: RoutingService
+        self,
+        engine: Engine,
+        token_key: bytes,
+        clock: Callable[[], dt.datetime],
+        routing: RoutingService,
+        matcher: Matcher,
     ) -> None:
         self._engine, self._token_key, self._clock, self._routing = engine, token_key, clock, routing
+        self._matcher = matcher
 
     def submit(self, actor: Actor, signals: Sequence[Mapping[str, Any]], *, prefix: str = "") -> list[SubmitResult]:
         """Store validated envelopes (``schemas.v1.signal`` loaded form) all-or-nothing.
@@ -226,6 +234,9 @@ class SignalService:
         evidence_repo.append_many(
             conn, actor, "signal.submit", object_type="signal", object_ids=[r["id"] for r in rows], at=now
         )
+        self._matcher.link(conn, rows, tokens, now)  # household cases, in this transaction (issue 5)
+        for reason, status in (("signal_added", "active"), ("signal_withdrawn", "withdrawn")):
+            record_changes(conn, [r["id"] for r in rows if r["status"] == status], reason, now)  # reports
 
     # --- reading ----------------------------------------------------------------------------------
     def page(

@@ -117,6 +117,7 @@ class WebhookService:
             "disabled_reason": row.disabled_reason,
             "created_at": row.created_at,
             "last_success_at": row.last_success_at,
+            "failing_since": row.failing_since,
         }
         if with_secret:
             view["secret"] = secret_text(self.secret(row.id, row.secret_version))

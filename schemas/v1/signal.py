@@ -9,8 +9,8 @@ validate as of another day. Field-level rules live here, cross-field rules in ``
 from __future__ import annotations
 
 import base64
-import functools
 import binascii
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any

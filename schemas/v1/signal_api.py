@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from schemas.v1.ddas import SIGNAL_STATUSES
 from schemas.v1.directory import Base64Bytes, Strict
 
-OUTCOME_STATUSES = (
-    "Opgepakt",
-    "Niet opgepakt: onterecht signaal",
-    "Inwoner is overleden",
-    "Persoon is geen inwoner (meer) in de gemeente",
-    "Niet opgepakt: herhaalde melding",
-    "Niet opgepakt: andere reden",
-)
+OUTCOME_STATUSES = ("Opgepakt", *SIGNAL_STATUSES[1:])
 
 
 class SubmitResult(Strict):

@@ -23,6 +23,10 @@ class EndpointOut(Strict):
     disabled_reason = ma.fields.String(allow_none=True)
     created_at = ma.fields.AwareDateTime(required=True)
     last_success_at = ma.fields.AwareDateTime(allow_none=True)
+    failing_since = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "set when a notification gave up after the retry period; cleared by the next success"},
+    )
     secret = ma.fields.String(
         metadata={
             "description": "whsec_...: only on registration and rotation; verify "

@@ -29,6 +29,7 @@ def test_only_probes_and_the_api_description_are_public() -> None:
         "api-docs.openapi_swagger_ui",
         "health.healthz",
         "health.readyz",
+        "consent.hub_key",
     }
 
 

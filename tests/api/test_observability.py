@@ -18,7 +18,7 @@ def test_metrics_expose_requests_latency_signals_and_the_outbox(app: Flask) -> N
     assert 'signaalhub_http_requests_total{method="POST",route="/v1/signals",status="201"} 1.0' in text
     assert 'signaalhub_http_request_duration_seconds_bucket{le="0.005",route="/v1/signals"}' in text
     assert 'signaalhub_signals_accepted_total{sector="huur"} 1.0' in text
-    assert "signaalhub_outbox_undispatched_events 1.0" in text
+    assert "signaalhub_outbox_undispatched_events 2.0" in text  # signal.received and report.updated
     assert "signaalhub_outbox_oldest_pending_age_seconds 0.0" in text
     assert "signaalhub_signals_stored 1.0" in text
 

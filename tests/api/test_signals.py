@@ -63,7 +63,11 @@ def test_signal_round_trip_from_creditor_to_municipality(app: Flask, chain: Chai
     assert own.json["state"] == "delivered" and own.json["sealed"]["part"] == "reference"
     with app.extensions["signaalhub"].engine.connect() as conn:
         events = conn.execute(sa.select(outbox.c.recipient_id, outbox.c.event_type).order_by(outbox.c.id)).all()
-    assert [tuple(e) for e in events] == [("gm0363", "signal.received"), ("woonstad", "signal.delivered")]
+    assert [tuple(e) for e in events] == [
+        ("gm0363", "signal.received"),
+        ("gm0363", "report.updated"),
+        ("woonstad", "signal.delivered"),
+    ]
 
 
 def test_sealed_identity_does_not_open_with_another_key_or_in_another_signal(chain: Chain) -> None:

@@ -36,6 +36,12 @@ def upgrade() -> None:
         sa.Column("disabled_reason", sa.String(length=200), nullable=True),
         sa.Column("created_at", hub.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_success_at", hub.db.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "failing_since",
+            hub.db.tables.UTCDateTime(timezone=True),
+            nullable=True,
+            comment="a delivery gave up; cleared by a success",
+        ),
         sa.ForeignKeyConstraint(
             ["organisation_id"], ["organisations.id"], name=op.f("fk_webhook_endpoints_organisation_id_organisations")
         ),

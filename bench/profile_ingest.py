@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Where the hub's time goes when it ingests a batch: cProfile over `POST /v1/signals/batch` in process.
+
+    /tmp/probe/bin/python bench/profile_ingest.py                      # SQLite
+    /tmp/probe/bin/python bench/profile_ingest.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/signaalhub_bench
+
+The hub app (create_app, the same code gunicorn serves) runs in this process on a fresh database; the
+same signed batches as bench/ingest.py (benchlib.Deriver) are posted through Flask's test client, so
+everything from the WSGI call down is measured (gunicorn's HTTP parsing is not). --prefill signals are
+stored first, then two measurements of --batches batches each:
+
+1. phase timers: a handful of the hub's functions (PHASE_TIMERS) are wrapped, in this process only, with a
+   wall-clock timer (outermost call only), so the shares of request time come from an unprofiled run;
+2. cProfile over the same kind of batches: the share per phase by cumulative time, and the top functions
+   by their own time. cProfile's clock is wall time, so waiting for the database counts where it is spent;
+   it slows every Python call (roughly 2-3x here), so its shares lean towards Python-heavy code.
+
+--dump FILE writes the raw pstats for pstats/snakeviz.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import importlib
+import io
+import pstats
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchlib import Client, Deriver, build_pool, database, dumps, machine_lines, register, scratch_dir
+
+from hub.app import create_app
+from hub.settings import Settings
+
+#: (label, file path suffix, function name): cumulative time of these is the phase's time.
+PHASES = (
+    ("whole request (Flask test client)", "werkzeug/test.py", "open"),
+    ("  authenticate (digest, Ed25519, nonce + rate rows)", "hub/services/auth.py", "authenticate"),
+    ("    request nonce + rate-limit transaction", "hub/services/auth.py", "_consume"),
+    ("  parse JSON body (json.loads)", "json/__init__.py", "loads"),
+    ("  schema load of the batch (marshmallow)", "marshmallow/schema.py", "load"),
+    ("  SignalService.submit", "hub/services/signals.py", "submit"),
+    ("    dump_signal (wire form again)", "schemas/v1/signal.py", "dump_signal"),
+    ("    body digests (json.dumps sort_keys)", "json/__init__.py", "dumps"),
+    ("    checks (routing, keys, directory)", "hub/services/signals.py", "_check"),
+    ("    store", "hub/services/signals.py", "_store"),
+    ("      token re-keying (HMAC)", "hub/crypto.py", "rekey_token"),
+    ("      base64 decode of blobs", "hub/services/signals.py", "_b64"),
+    ("      insert signals, blobs, tokens", "hub/db/signals.py", "insert"),
+    ("      outbox events", "hub/db/signals.py", "add_events"),
+    ("      evidence chain", "hub/db/evidence.py", "append_many"),
+    ("      matching (Matcher.link)", "hub/services/matching.py", "link"),
+    ("        blocking query", "hub/db/cases.py", "candidates"),
+    ("        candidates' debtor records", "hub/db/cases.py", "debtor_records"),
+    ("        scoring (domain.matching.assess)", "hub/domain/matching.py", "assess"),
+    ("        open case", "hub/db/cases.py", "open_case"),
+    ("        add member", "hub/db/cases.py", "add_member"),
+    ("        add persons", "hub/db/cases.py", "add_persons"),
+    ("      reports (record_changes)", "hub/services/report_changes.py", "record_changes"),
+    ("  marshmallow Schema.dump (dump_signal and the response)", "marshmallow/schema.py", "dump"),
+    ("SQL executed (all statements, incl. waits)", "sqlalchemy/engine/base.py", "_execute_context"),
+    ("  commit", "sqlalchemy/engine/base.py", "_commit_impl"),
+)
+
+
+#: (label, module, attribute path) of the functions timed in the unprofiled run; missing ones are skipped.
+PHASE_TIMERS = (
+    ("authenticate (digest, Ed25519, nonce + rate rows)", "hub.services.auth", "Authenticator.authenticate"),
+    ("schema load of the batch (marshmallow)", "marshmallow.schema", "Schema.load"),
+    ("SignalService.submit", "hub.services.signals", "SignalService.submit"),
+    ("  dump_signal (wire form again)", "hub.services.signals", "dump_signal"),
+    ("  checks (routing, keys, directory)", "hub.services.signals", "SignalService._check"),
+    ("  store", "hub.services.signals", "SignalService._store"),
+    ("    token re-keying (HMAC)", "hub.crypto", "rekey_token"),
+    ("    insert signals, blobs, tokens", "hub.db.signals", "insert"),
+    ("    outbox events", "hub.db.signals", "add_events"),
+    ("    evidence chain", "hub.db.evidence", "append_many"),
+    ("    matching (Matcher.link)", "hub.services.matching", "Matcher.link"),
+    ("      blocking query", "hub.db.cases", "candidates"),
+    ("      candidates' debtor records", "hub.db.cases", "debtor_records"),
+    ("      scoring (domain.matching.assess)", "hub.domain.matching", "assess"),
+    ("      open case", "hub.db.cases", "open_case"),
+    ("      add member", "hub.db.cases", "add_member"),
+    ("      add persons", "hub.db.cases", "add_persons"),
+    ("    reports (record_changes)", "hub.services.signals", "record_changes"),
+    ("SQL statements (SQLAlchemy execute, incl. waits)", "sqlalchemy.engine.base", "Connection._execute_context"),
+    ("commit", "sqlalchemy.engine.default", "DefaultDialect.do_commit"),
+)
+
+
+class Timers:
+    """Wall-clock timers around named functions; a function re-entered (nested schemas) counts once."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self.depth: dict[str, int] = {}
+        self.undo: list[Callable[[], None]] = []
+
+    def wrap(self, label: str, module_name: str, path: str) -> bool:
+        owner: Any = importlib.import_module(module_name)
+        *parents, name = path.split(".")
+        for part in parents:
+            owner = getattr(owner, part, None)
+        original = getattr(owner, name, None) if owner is not None else None
+        if original is None:
+            return False
+        self.seconds[label], self.calls[label], self.depth[label] = 0.0, 0, 0
+
+        @functools.wraps(original)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.depth[label] += 1
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.depth[label] -= 1
+                if self.depth[label] == 0:
+                    self.seconds[label] += time.perf_counter() - started
+                    self.calls[label] += 1
+
+        setattr(owner, name, timed)
+        self.undo.append(lambda: setattr(owner, name, original))
+        return True
+
+    def restore(self) -> None:
+        for undo in reversed(self.undo):
+            undo()
+
+
+def phase_table(stats: pstats.Stats, total: float) -> list[str]:
+    index: dict[tuple[str, str], tuple[float, int]] = {}
+    for (filename, _line, name), (_cc, calls, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        key = (filename.replace("\\", "/"), name)
+        index[key] = (index.get(key, (0.0, 0))[0] + cumulative, index.get(key, (0.0, 0))[1] + calls)
+    lines = []
+    for label, suffix, name in PHASES:
+        found = [
+            (cum, calls) for (filename, fn), (cum, calls) in index.items() if fn == name and filename.endswith(suffix)
+        ]
+        if not found:
+            lines.append(f"{label:<55} {'-':>9}")
+            continue
+        cumulative = max(cum for cum, _ in found)  # a name can appear at several lines of a file (recursion)
+        calls = sum(c for _, c in found)
+        lines.append(f"{label:<55} {cumulative:>8.2f}s {100 * cumulative / total:>5.1f}% {calls:>9} calls")
+    return lines
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="PostgreSQL server and base name (default: SQLite in a scratch dir)")
+    parser.add_argument("--prefill", type=int, default=20000, help="signals stored before profiling (default 20000)")
+    parser.add_argument("--batches", type=int, default=10, help="batches profiled (default 10)")
+    parser.add_argument("--batch", type=int, default=1000, help="signals per batch (default 1000)")
+    parser.add_argument("--top", type=int, default=30, help="functions listed by own time (default 30)")
+    parser.add_argument("--dump", type=Path, help="write the pstats here")
+    return parser.parse_args(argv)
+
+
+def timed_run(post: Callable[[int], None], args: argparse.Namespace) -> None:
+    timers = Timers()
+    missing = [label for label, module, path in PHASE_TIMERS if not timers.wrap(label, module, path)]
+    started = time.perf_counter()
+    for index in range(args.batches):
+        post(index)
+    wall = time.perf_counter() - started
+    timers.restore()
+    signals = args.batches * args.batch
+    print(f"\nphase timers: {args.batches} batches of {args.batch} in {wall:.1f} s ({signals / wall:.0f}/s)")
+    print(f"{'phase (wall time, outermost calls)':<55} {'time':>9} {'share':>6} {'ms/signal':>9}")
+    for label, _module, _path in PHASE_TIMERS:
+        if label in timers.seconds:
+            took = timers.seconds[label]
+            print(f"{label:<55} {took:>8.2f}s {100 * took / wall:>5.1f}% {1000 * took / signals:>9.3f}")
+    print(f"{'whole run (post() incl. the bench client)':<55} {wall:>8.2f}s {100.0:>5.1f}%")
+    if missing:
+        print(f"not found (the code changed?): {', '.join(missing)}")
+
+
+def profiled_run(post: Callable[[int], None], args: argparse.Namespace) -> None:
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for index in range(args.batches):
+        post(index)
+    profiler.disable()
+    wall = time.perf_counter() - started
+    signals = args.batches * args.batch
+    print(f"\ncProfile: {args.batches} batches of {args.batch} in {wall:.1f} s under cProfile ({signals / wall:.0f}/s)")
+    stats = pstats.Stats(profiler)
+    if args.dump:
+        stats.dump_stats(args.dump)
+    requests = [v[3] for k, v in stats.stats.items() if k[2] == "open" and k[0].endswith("werkzeug/test.py")]  # type: ignore[attr-defined]
+    print(f"\n{'phase (cumulative wall time)':<55} {'time':>9} {'share':>6}")
+    for line in phase_table(stats, max(requests, default=wall)):
+        print(line)
+    print(f"\ntop {args.top} functions by own time:")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip()[:1].isdigit() or "ncalls" in line))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    with scratch_dir() as scratch, database(args.database_url, scratch, "profile") as url:
+        for line in machine_lines(url):
+            print(line)
+        registry = register(url)
+        deriver = Deriver(registry, build_pool(registry, 10))
+        app = create_app(Settings(env="development", data_dir=scratch / "hubdata", database_url=url))
+        test_client = app.test_client()
+        clients = [Client("http://localhost", party) for party in registry.creditors]
+
+        def post(index: int) -> None:
+            client = clients[index % len(clients)]
+            body = dumps({"signals": deriver.batch(client.party, args.batch)})
+            headers = client.headers("POST", "/v1/signals/batch", body)
+            response = test_client.post("/v1/signals/batch", data=body, headers=headers, base_url="http://localhost")
+            if response.status_code != 201:
+                raise SystemExit(f"batch refused: {response.status_code} {response.data[:300]!r}")
+
+        started = time.perf_counter()
+        for index in range(args.prefill // args.batch):
+            post(index)
+        print(f"prefill: {args.prefill} signals in {time.perf_counter() - started:.1f} s (not profiled)")
+        timed_run(post, args)
+        profiled_run(post, args)
+        app.extensions["signaalhub"].engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

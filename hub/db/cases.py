@@ -1,0 +1,222 @@
+"""Repository for household cases: blocking, case membership, persons, link explanations, splits.
+
+The caller owns the transaction. Blocking reads, per token of the new signal, at most ``per_token`` of
+the most recent stored rows through ``ix_signal_tokens_token_hash_id`` and joins them to their case by
+primary key, so the work per signal depends on its tokens, never on the size of the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.db.tables import case_signals, cases, link_blocks, signal_links, signal_persons, signal_tokens
+from schemas.v1 import vocab
+
+# Any fixed 64-bit number: serialises linking and corrections on PostgreSQL (SQLite's BEGIN IMMEDIATE
+# already does). Lock order: the evidence chain lock first (signal.submit takes it), then this one.
+_MATCH_LOCK = 0x4341534553484842
+
+
+def lock(conn: sa.Connection) -> None:
+    """Hold the matching lock until the transaction ends, so no two transactions link at once."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MATCH_LOCK})
+
+
+@functools.lru_cache(maxsize=vocab.MAX_TOKENS_PER_SIGNAL * 2)
+def blocking_query(token_count: int) -> sa.Select[Any]:
+    """Stored signals of ``:municipality_id`` dated ``:first``..``:last`` sharing a token with
+    ``:h0``..``:h<token_count - 1>``: one row per shared token, with the candidate's case and facts. Each
+    token reads at most ``:per_token`` of its most recent rows. Built once per token count, so that
+    SQLAlchemy's statement cache serves every later signal."""
+    tokens = signal_tokens.c
+    per_hash = [
+        sa.select(tokens.token_hash, tokens.signal_id, tokens.debtor)
+        .where(tokens.token_hash == sa.bindparam(f"h{i}", type_=sa.LargeBinary))
+        .order_by(tokens.id.desc())
+        .limit(sa.bindparam("per_token", type_=sa.Integer))
+        .subquery()
+        for i in range(token_count)
+    ]
+    hits = sa.union_all(*(sa.select(part) for part in per_hash)).subquery("hits")
+    member = case_signals.c
+    return (
+        sa.select(
+            hits.c.token_hash,
+            hits.c.signal_id,
+            hits.c.debtor,
+            member.case_id,
+            member.creditor_id,
+            member.signal_date,
+            member.amount_cents,
+            member.active,
+            member.kinds,
+        )
+        .join(case_signals, member.signal_id == hits.c.signal_id)
+        .where(
+            member.municipality_id == sa.bindparam("municipality_id"),
+            member.signal_date.between(sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)),
+        )
+    )
+
+
+def candidates(
+    conn: sa.Connection, hashes: Sequence[bytes], *, municipality_id: str, first: dt.date, last: dt.date, per_token: int
+) -> list[sa.Row[Any]]:
+    if not hashes:
+        return []
+    params: dict[str, Any] = {f"h{i}": token_hash for i, token_hash in enumerate(hashes)}
+    params.update(municipality_id=municipality_id, first=first, last=last, per_token=per_token)
+    return list(conn.execute(blocking_query(len(hashes)), params).all())
+
+
+def debtor_records(conn: sa.Connection, signal_ids: Collection[str]) -> list[sa.Row[Any]]:
+    """The debtor records (person and kinds) of these signals."""
+    if not signal_ids:
+        return []
+    return list(conn.execute(sa.select(signal_persons).where(signal_persons.c.signal_id.in_(list(signal_ids)))).all())
+
+
+def person_records(conn: sa.Connection, person_ids: Collection[str]) -> list[sa.Row[Any]]:
+    """Every record of these persons, with its signal's household kinds."""
+    query = (
+        sa.select(signal_persons, case_signals.c.kinds.label("household_kinds"))
+        .join(case_signals, case_signals.c.signal_id == signal_persons.c.signal_id)
+        .where(signal_persons.c.person_id.in_(list(person_ids)))
+    )
+    return list(conn.execute(query).all())
+
+
+def tokens_of(conn: sa.Connection, signal_ids: Collection[str]) -> list[sa.Row[Any]]:
+    tokens = signal_tokens.c
+    query: sa.Select[Any] = sa.select(tokens.signal_id, tokens.kind, tokens.debtor, tokens.token_hash).where(
+        tokens.signal_id.in_(list(signal_ids))
+    )
+    return list(conn.execute(query).all())
+
+
+def blocked_pairs(conn: sa.Connection, case_ids: Collection[str]) -> set[frozenset[str]]:
+    """Pairs among ``case_ids`` that a municipality split apart (a block between two of their signals)."""
+    if len(case_ids) < 2:
+        return set()
+    one, other = case_signals.alias("one"), case_signals.alias("other")
+    query = (
+        sa.select(one.c.case_id, other.c.case_id.label("other_case_id"))
+        .select_from(link_blocks)
+        .join(one, one.c.signal_id == link_blocks.c.signal_id)
+        .join(other, other.c.signal_id == link_blocks.c.other_signal_id)
+        .where(one.c.case_id.in_(list(case_ids)), other.c.case_id.in_(list(case_ids)), one.c.case_id != other.c.case_id)
+    )
+    return {frozenset((row.case_id, row.other_case_id)) for row in conn.execute(query)}
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def open_case(
+    conn: sa.Connection, case_id: str, municipality_id: str, at: dt.datetime, *, split_from: str | None = None
+) -> None:
+    row = {
+        "id": case_id,
+        "municipality_id": municipality_id,
+        "state": "open",
+        "origin": "signal" if split_from is None else "split",
+        "split_from": split_from,
+        "opened_at": at,
+        "updated_at": at,
+    }
+    conn.execute(cases.insert(), row)
+
+
+def touch(conn: sa.Connection, case_ids: Collection[str], at: dt.datetime) -> None:
+    if case_ids:
+        conn.execute(cases.update().where(cases.c.id.in_(list(case_ids))).values(updated_at=at))
+
+
+def add_member(conn: sa.Connection, row: dict[str, Any]) -> None:
+    conn.execute(case_signals.insert(), row)
+
+
+def add_persons(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(signal_persons.insert(), rows)
+
+
+def add_links(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(signal_links.insert(), rows)
+
+
+def merge_cases(conn: sa.Connection, *, into: str, absorbed: str, by: str, at: dt.datetime) -> None:
+    """Move every signal of ``absorbed`` into ``into``; ``absorbed`` (and what merged into it) points there."""
+    conn.execute(case_signals.update().where(case_signals.c.case_id == absorbed).values(case_id=into))
+    conn.execute(cases.update().where(cases.c.merged_into == absorbed).values(merged_into=into))
+    conn.execute(
+        cases.update()
+        .where(cases.c.id == absorbed)
+        .values(state="merged", merged_into=into, merged_by=by, updated_at=at)
+    )
+
+
+def merge_persons(conn: sa.Connection, *, into: str, absorbed: str) -> None:
+    conn.execute(signal_persons.update().where(signal_persons.c.person_id == absorbed).values(person_id=into))
+
+
+def move_signals(conn: sa.Connection, signal_ids: Collection[str], case_id: str) -> None:
+    conn.execute(case_signals.update().where(case_signals.c.signal_id.in_(list(signal_ids))).values(case_id=case_id))
+
+
+def rename_person(conn: sa.Connection, signal_ids: Collection[str], person_id: str, new_person_id: str) -> None:
+    """Give the records of ``person_id`` on ``signal_ids`` a person of their own (a split)."""
+    conn.execute(
+        signal_persons.update()
+        .where(signal_persons.c.person_id == person_id, signal_persons.c.signal_id.in_(list(signal_ids)))
+        .values(person_id=new_person_id)
+    )
+
+
+def delete_links_between(conn: sa.Connection, moved: Collection[str], remaining: Collection[str]) -> None:
+    """Forget the explanations that tie the two sides of a split together."""
+    left, right = list(moved), list(remaining)
+    links = signal_links.c
+    conn.execute(
+        signal_links.delete().where(
+            sa.or_(
+                sa.and_(links.signal_id.in_(left), links.target_signal_id.in_(right)),
+                sa.and_(links.signal_id.in_(right), links.target_signal_id.in_(left)),
+            )
+        )
+    )
+
+
+def add_blocks(conn: sa.Connection, pairs: Iterable[tuple[str, str]], at: dt.datetime) -> None:
+    """Remember that each pair must not be linked again (idempotent per pair)."""
+    wanted = {tuple(sorted(pair)) for pair in pairs}
+    if not wanted:
+        return
+    lows = list({low for low, _ in wanted})
+    existing = {
+        (row.signal_id, row.other_signal_id)
+        for row in conn.execute(sa.select(link_blocks).where(link_blocks.c.signal_id.in_(lows)))
+    }
+    rows = [{"signal_id": a, "other_signal_id": b, "created_at": at} for a, b in sorted(wanted - existing)]
+    if rows:
+        conn.execute(link_blocks.insert(), rows)
+
+
+def remove_blocks_between(conn: sa.Connection, one: Collection[str], other: Collection[str]) -> None:
+    left, right = list(one), list(other)
+    blocks = link_blocks.c
+    conn.execute(
+        link_blocks.delete().where(
+            sa.or_(
+                sa.and_(blocks.signal_id.in_(left), blocks.other_signal_id.in_(right)),
+                sa.and_(blocks.signal_id.in_(right), blocks.other_signal_id.in_(left)),
+            )
+        )
+    )

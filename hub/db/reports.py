@@ -1,0 +1,110 @@
+"""Repository for reports: one per household case, versioned, with the municipality's contact attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from hub.db.tables import case_signals, cases, report_changes, report_contacts, reports
+
+
+def get(conn: sa.Connection, case_id: str) -> sa.Row[Any] | None:
+    return conn.execute(sa.select(reports).where(reports.c.case_id == case_id)).first()
+
+
+def bump(
+    conn: sa.Connection, case_id: str, municipality_id: str, reason: str, now: dt.datetime, *, state: str | None = None
+) -> tuple[int, int]:
+    """Create the case's report at version 1 or raise its version by one; returns (version, change seq)."""
+    current = get(conn, case_id)
+    version = 1 if current is None else current.version + 1
+    seq = int(
+        conn.execute(
+            report_changes.insert()
+            .values(case_id=case_id, version=version, reason=reason, changed_at=now)
+            .returning(report_changes.c.seq)
+        ).scalar_one()
+    )
+    if current is None:
+        conn.execute(
+            reports.insert().values(
+                case_id=case_id,
+                municipality_id=municipality_id,
+                version=version,
+                change_seq=seq,
+                state=state or "new",
+                acknowledged_version=0,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    else:
+        values: dict[str, Any] = {
+            "version": version,
+            "change_seq": seq,
+            "updated_at": now,
+            "municipality_id": municipality_id,
+        }
+        if state is not None:
+            values["state"] = state
+        conn.execute(reports.update().where(reports.c.case_id == case_id).values(**values))
+    return version, seq
+
+
+def update(conn: sa.Connection, case_id: str, **values: Any) -> None:
+    conn.execute(reports.update().where(reports.c.case_id == case_id).values(**values))
+
+
+def page(
+    conn: sa.Connection, municipality_id: str, *, after: int, limit: int, unacknowledged: bool = False
+) -> list[sa.Row[Any]]:
+    query = (
+        sa.select(reports)
+        .where(reports.c.municipality_id == municipality_id, reports.c.change_seq > after)
+        .order_by(reports.c.change_seq)
+        .limit(limit)
+    )
+    if unacknowledged:
+        query = query.where(reports.c.acknowledged_version < reports.c.version)
+    return cast(list[sa.Row[Any]], conn.execute(query).all())
+
+
+def cases_of_signals(conn: sa.Connection, signal_ids: Collection[str]) -> dict[str, str]:
+    """case id -> municipality id of the (open) cases now holding ``signal_ids``."""
+    if not signal_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(cases.c.id, cases.c.municipality_id)
+        .join(case_signals, case_signals.c.case_id == cases.c.id)
+        .where(case_signals.c.signal_id.in_(list(signal_ids)))
+        .distinct()
+    ).all()
+    return {row.id: row.municipality_id for row in rows}
+
+
+def merged_without_report_update(conn: sa.Connection, into: Collection[str]) -> list[sa.Row[Any]]:
+    """Cases merged into ``into`` whose report does not say so yet."""
+    if not into:
+        return []
+    query = (
+        sa.select(cases.c.id, cases.c.merged_into, reports.c.state)
+        .join(reports, reports.c.case_id == cases.c.id)
+        .where(cases.c.merged_into.in_(list(into)), reports.c.state != "merged")
+    )
+    return cast(list[sa.Row[Any]], conn.execute(query).all())
+
+
+def add_contact(conn: sa.Connection, values: dict[str, Any]) -> None:
+    conn.execute(report_contacts.insert().values(**values))
+
+
+def contacts(conn: sa.Connection, case_id: str) -> list[sa.Row[Any]]:
+    query = (
+        sa.select(report_contacts)
+        .where(report_contacts.c.case_id == case_id)
+        .order_by(report_contacts.c.contacted_on, report_contacts.c.id)
+    )
+    return cast(list[sa.Row[Any]], conn.execute(query).all())
