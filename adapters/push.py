@@ -40,7 +40,6 @@ class PushCounts:
     """Rows of the file and what became of them."""
 
     rows: int = 0
-    valid: int = 0
     rejected: int = 0
     created: int = 0
     duplicate: int = 0
@@ -132,10 +131,9 @@ class Push:
         digest = file_digest(path)
         reading = read_export(path, self.layout)
         target = report or default_report(self.config, path, digest)
-        result = PushResult(path, digest, PushCounts(rows=reading.total), target, dry_run, None, list(reading.problems))
+        result = PushResult(path, digest, PushCounts(rows=reading.total), target, dry_run, problems=reading.problems)
         view, result.routing_note = self._view_for(dry_run)
         routes = self._route(reading.rows, view, result.problems) if view is not None else {}
-        result.counts.valid = len(routes) if view is not None else len(reading.rows)
         self._finish_report(result)
         if dry_run or view is None:
             return result
@@ -150,11 +148,12 @@ class Push:
         return result
 
     def _view_for(self, dry_run: bool) -> tuple[HubView | None, str | None]:
-        if not dry_run:
-            return self.view(), None
+        """The hub's view; in a dry run without a hub, the cached one (or none), with a note saying so."""
         try:
             return self.view(), None
         except PushError as error:
+            if not dry_run:
+                raise
             routing, directory = self.cache.cached("routing"), self.cache.cached("directory")
             if routing is None or directory is None:
                 return None, f"rows were not routed: {error}"

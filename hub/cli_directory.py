@@ -104,6 +104,20 @@ def org_disable(org_id: str, enable: bool) -> None:
     click.echo(f"{changed.id} is {'disabled' if changed.disabled else 'active'}")
 
 
+@org.command("retention")
+@click.argument("org_id")
+@click.argument("days", type=click.IntRange(1, 3650), required=False)
+def org_retention(org_id: str, days: int | None) -> None:
+    """Set a municipality's retention term in DAYS for cases without help (leave out DAYS for the default)."""
+    with services() as s:
+        changed = s.directory.set_retention(Actor.operator(), org_id, days)
+        default = s.settings.retention_days
+    click.echo(
+        f"{changed.id}: cases without help are kept {changed.retention_days or default} days after their "
+        f"newest signal{'' if changed.retention_days else ' (the default, HUB_RETENTION_DAYS)'}"
+    )
+
+
 @click.group()
 def key() -> None:
     """Organisations' public keys: signing (Ed25519) and encryption (HPKE)."""

@@ -57,6 +57,9 @@ class Settings:
     token_key_file: Path | None = None
     signing_key_file: Path | None = None
     webhook_key_file: Path | None = None
+    retention_days: int = 183
+    sealed_max_days: int = 30
+    sealed_warn_days: int = 7
     webhook_retry_hours: int = 24
     webhook_timeout_seconds: int = 10
     match_window_days: int = match_model.DEFAULT_WINDOW_DAYS
@@ -76,6 +79,8 @@ class Settings:
             "rate_limit_per_minute",
             "batch_max_signals",
             "webhook_retry_hours",
+            "retention_days",
+            "sealed_max_days",
             "webhook_timeout_seconds",
             "match_window_days",
         ):
@@ -120,6 +125,9 @@ class Settings:
             token_key_file=get("HUB_TOKEN_KEY_FILE", path, None),
             signing_key_file=get("HUB_SIGNING_KEY_FILE", path, None),
             webhook_key_file=get("HUB_WEBHOOK_KEY_FILE", path, None),
+            retention_days=get("HUB_RETENTION_DAYS", _int, cls.retention_days),
+            sealed_max_days=get("HUB_SEALED_MAX_DAYS", _int, cls.sealed_max_days),
+            sealed_warn_days=get("HUB_SEALED_WARN_DAYS", _int, cls.sealed_warn_days),
             webhook_retry_hours=get("HUB_WEBHOOK_RETRY_HOURS", _int, cls.webhook_retry_hours),
             webhook_timeout_seconds=get("HUB_WEBHOOK_TIMEOUT_SECONDS", _int, cls.webhook_timeout_seconds),
             match_window_days=get("HUB_MATCH_WINDOW_DAYS", _int, cls.match_window_days),

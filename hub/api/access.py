@@ -55,6 +55,7 @@ RULES: dict[str, frozenset[str]] = {
     "reports.acknowledge_report": MUNICIPALITIES,
     "reports.record_contact": MUNICIPALITIES,
     "reports.record_result": MUNICIPALITIES,
+    "reports.statistics": MUNICIPALITIES,
     "cases.show_case": MUNICIPALITIES,
     "cases.split_case": MUNICIPALITIES,
     "cases.merge_cases": MUNICIPALITIES,

@@ -54,3 +54,12 @@ def record_result(body: dict[str, Any], case_id: str) -> dict[str, Any]:
     """Close the report with its DDAS Eindresultaat. Each creditor learns only whether its signal was picked
     up, or the lawful not-picked-up reason."""
     return current_services().reports.record_result(current_actor(), case_id, body["result"], body["date"])
+
+
+@blp.route("/statistics")
+@blp.arguments(schemas.StatisticsArgs, location="query")
+@blp.response(200, schemas.StatisticsOut)
+def statistics(args: dict[str, Any]) -> dict[str, Any]:
+    """Your signals and households in a period (by signal date), without identifiers: counts under ten, and
+    shares or medians built on them, are null."""
+    return current_services().statistics.period(current_actor(), args["from_"], args["to"])

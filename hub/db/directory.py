@@ -40,6 +40,10 @@ def set_disabled(conn: sa.Connection, org_id: str, disabled: bool, at: dt.dateti
     conn.execute(organisations.update().where(organisations.c.id == org_id).values(disabled=disabled, updated_at=at))
 
 
+def set_retention(conn: sa.Connection, org_id: str, days: int | None, at: dt.datetime) -> None:
+    conn.execute(organisations.update().where(organisations.c.id == org_id).values(retention_days=days, updated_at=at))
+
+
 def insert_key(conn: sa.Connection, key: OrganisationKey) -> None:
     conn.execute(organisation_keys.insert().values(**key.__dict__))
 

@@ -49,6 +49,7 @@ organisations = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("municipality_code", sa.String(4), nullable=True),
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("retention_days", sa.Integer, nullable=True, comment="municipalities: overrides HUB_RETENTION_DAYS"),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.CheckConstraint(
@@ -613,6 +614,7 @@ reports = sa.Table(
     sa.Column("acknowledged_version", sa.Integer, nullable=False),
     sa.Column("result", sa.String(80), nullable=True, comment="DDAS Eindresultaat"),
     sa.Column("result_on", sa.Date, nullable=True),
+    sa.Column("identities_warned_at", UTCDateTime, nullable=True, comment="told its sealed identities will expire"),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Index("ix_reports_municipality_id_change_seq", "municipality_id", "change_seq"),
@@ -639,4 +641,16 @@ report_contacts = sa.Table(
     sa.Column("contacted_on", sa.Date, nullable=False),
     sa.Column("part_of_day", sa.String(16), nullable=True, comment="DDAS Dagdeel"),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+
+retention_runs = sa.Table(
+    "retention_runs",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("ran_at", UTCDateTime, nullable=False),
+    sa.Column("cases", sa.Integer, nullable=False),
+    sa.Column("signals", sa.Integer, nullable=False),
+    sa.Column("tokens", sa.Integer, nullable=False),
+    sa.Column("identities", sa.Integer, nullable=False, comment="sealed identities deleted unacknowledged"),
 )

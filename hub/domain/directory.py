@@ -45,6 +45,7 @@ class Organisation:
     disabled: bool
     created_at: dt.datetime
     updated_at: dt.datetime
+    retention_days: int | None = None
 
 
 @dataclass(frozen=True)

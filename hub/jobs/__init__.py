@@ -35,6 +35,10 @@ def _deliver(services: Services) -> object:
     return stats
 
 
+def _retention(services: Services) -> object:
+    return services.retention.run()
+
+
 def _purge_auth(services: Services) -> object:
     return services.auth.purge()
 
@@ -48,6 +52,7 @@ def _settlement_deadlines(services: Services) -> object:
 
 JOBS: tuple[Job, ...] = (
     Job("webhooks.deliver", 2, _deliver, "fan outbox events out to webhook endpoints and send what is due"),
+    Job("retention.purge", 3600, _retention, "delete cases past their retention term and expired sealed identities"),
     Job("auth.purge", 60, _purge_auth, "delete expired request nonces and finished rate-limit windows"),
     Job(
         "settlements.deadlines",

@@ -21,9 +21,11 @@ from hub.services.evidence import EvidenceService
 from hub.services.health import HealthService
 from hub.services.matching import Matcher, load_model
 from hub.services.reports import ReportService
+from hub.services.retention import RetentionService
 from hub.services.routing import RoutingService
 from hub.services.settlements import SettlementServices
 from hub.services.signals import SignalService
+from hub.services.statistics import StatisticsService
 from hub.services.webhooks import WebhookService
 from hub.settings import Settings
 
@@ -52,6 +54,8 @@ class Services:
     consent: ConsentService
     settlements: SettlementServices
     reports: ReportService
+    statistics: StatisticsService
+    retention: RetentionService
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utc_now) -> Services:
@@ -70,6 +74,8 @@ class Services:
             signals=SignalService(engine, keys.token_key, clock, routing, Matcher(load_model(settings))),
             cases=cases,
             reports=ReportService(engine, clock, cases),
+            statistics=StatisticsService(engine),
+            retention=RetentionService(engine, settings, clock),
             consent=consent,
             settlements=SettlementServices.build(engine, clock, consent),
             health=HealthService(engine),

@@ -91,6 +91,21 @@ class DirectoryService:
         assert org is not None
         return org
 
+    def set_retention(self, actor: Actor, org_id: str, days: int | None) -> Organisation:
+        """A municipality's own retention term for cases without help (None: the hub's default)."""
+        now = self._clock()
+        with self._engine.begin() as conn:
+            org = repo.get_organisation(conn, org_id)
+            if org is None or org.kind != "municipality":
+                raise NotFound(f"No municipality {org_id!r}.", code="organisation_unknown")
+            repo.set_retention(conn, org_id, days, now)
+            evidence_repo.append(
+                conn, actor, "organisation.retention", object_type="organisation", object_id=org_id, at=now
+            )
+            updated = repo.get_organisation(conn, org_id)
+        assert updated is not None
+        return updated
+
     # --- keys ---------------------------------------------------------------------------------
     def add_key(
         self,

@@ -73,3 +73,24 @@ class ContactIn(Strict):
 class ResultIn(Strict):
     result = ma.fields.String(required=True, validate=ma.validate.OneOf(RESULTS))
     date = ma.fields.Date(required=True)
+
+
+class StatisticsArgs(Strict):
+    from_ = ma.fields.Date(required=True, data_key="from")
+    to = ma.fields.Date(required=True)
+
+
+class StatisticsOut(Strict):
+    from_ = ma.fields.Date(required=True, data_key="from")
+    to = ma.fields.Date(required=True)
+    suppressed_below = ma.fields.Integer(required=True, metadata={"description": "counts under this are null"})
+    signals = ma.fields.Integer(allow_none=True)
+    signals_by_sector = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(allow_none=True))
+    households = ma.fields.Integer(allow_none=True)
+    multi_creditor_share = ma.fields.Float(allow_none=True)
+    crisis_share = ma.fields.Float(allow_none=True)
+    contact_rate = ma.fields.Float(allow_none=True, metadata={"description": "households reached / households"})
+    help_acceptance_rate = ma.fields.Float(
+        allow_none=True, metadata={"description": "households that accepted help / households reached"}
+    )
+    median_arrears_cents = ma.fields.Integer(allow_none=True, metadata={"description": "rounded to whole euros"})

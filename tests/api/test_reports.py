@@ -140,3 +140,29 @@ def test_another_municipality_cannot_see_the_report(chain: Chain) -> None:
     assert other.client.get(f"/v1/municipality/reports/{header['id']}").status_code == 404
     assert other.client.get("/v1/municipality/reports").json == []
     assert woonstad.client.get("/v1/municipality/reports").status_code == 403
+
+
+def test_statistics_count_without_identifiers_and_suppress_small_numbers(chain: Chain) -> None:
+    gm = chain.parties["gm0363"]
+    for i in range(12):  # twelve households; two of them with a second creditor
+        person = {
+            "surname": f"Huishouden{chr(65 + i)}",
+            "street": f"Straat{chr(65 + i)}weg",
+            "postcode": f"10{10 + i} AB",
+            "date_of_birth": f"19{60 + i}-03-0{1 + i % 9}",
+            "reference": f"H{i}",
+        }
+        chain.parties["woonstad"].client.post("/v1/signals", _family(chain, "woonstad", **person))
+        if i < 2:
+            chain.parties["vattenfall"].client.post(
+                "/v1/signals", _family(chain, "vattenfall", **{**person, "reference": f"E{i}"})
+            )
+    today = dt.date.today()
+    stats = gm.client.get(f"/v1/municipality/statistics?from={today - dt.timedelta(days=30)}&to={today}").json
+    assert stats["signals"] == 14 and stats["households"] == 12
+    assert stats["signals_by_sector"] == {"energie": None, "huur": 12}  # 2 energy signals: suppressed
+    assert stats["multi_creditor_share"] is None  # 2 households: too few to publish
+    assert stats["median_arrears_cents"] == 85_700
+    assert stats["contact_rate"] is None
+    text = str(stats)
+    assert "Huishouden" not in text and "woonstad" not in text

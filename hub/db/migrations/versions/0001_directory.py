@@ -26,6 +26,12 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("municipality_code", sa.String(length=4), nullable=True),
         sa.Column("disabled", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column(
+            "retention_days",
+            sa.Integer(),
+            nullable=True,
+            comment="municipalities: overrides HUB_RETENTION_DAYS",
+        ),
         sa.Column("created_at", hub.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", hub.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(

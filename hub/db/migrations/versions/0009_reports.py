@@ -2,7 +2,7 @@
 
 Revision ID: 0009_reports
 Revises: 0008_settlements
-Create Date: 2026-11-23 19:43:52.356751
+Create Date: 2026-11-23 19:57:16.647740
 """
 
 from collections.abc import Sequence
@@ -32,6 +32,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_report_changes_case_id"), ["case_id"], unique=False)
 
     op.create_table(
+        "retention_runs",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("ran_at", hub.db.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("cases", sa.Integer(), nullable=False),
+        sa.Column("signals", sa.Integer(), nullable=False),
+        sa.Column("tokens", sa.Integer(), nullable=False),
+        sa.Column("identities", sa.Integer(), nullable=False, comment="sealed identities deleted unacknowledged"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_retention_runs")),
+    )
+    op.create_table(
         "report_contacts",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.String(length=36), nullable=False),
@@ -56,6 +66,12 @@ def upgrade() -> None:
         sa.Column("acknowledged_version", sa.Integer(), nullable=False),
         sa.Column("result", sa.String(length=80), nullable=True, comment="DDAS Eindresultaat"),
         sa.Column("result_on", sa.Date(), nullable=True),
+        sa.Column(
+            "identities_warned_at",
+            hub.db.tables.UTCDateTime(timezone=True),
+            nullable=True,
+            comment="told its sealed identities will expire",
+        ),
         sa.Column("created_at", hub.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", hub.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("state IN ('new', 'in_progress', 'closed', 'merged')", name=op.f("ck_reports_state")),
@@ -79,6 +95,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_report_contacts_case_id"))
 
     op.drop_table("report_contacts")
+    op.drop_table("retention_runs")
     with op.batch_alter_table("report_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_changes_case_id"))
 
