@@ -26,7 +26,7 @@ def organisation_view(org: Organisation, keys: list[OrganisationKey] | None = No
     view = dict(org.__dict__)
     if keys is not None:
         now = current_services().clock()
-        view["keys"] = [key_view(k, now) for k in keys]
+        view["key_list"] = [key_view(k, now) for k in keys]
     return view
 
 

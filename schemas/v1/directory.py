@@ -63,7 +63,8 @@ class OrganisationOut(Strict):
     disabled = ma.fields.Boolean(required=True)
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(required=True)
-    keys = ma.fields.List(ma.fields.Nested(KeyOut))
+    # "keys" would resolve to dict.keys when absent, so the value travels as "key_list"
+    keys = ma.fields.List(ma.fields.Nested(KeyOut), attribute="key_list", data_key="keys")
 
 
 class KeyIn(Strict):

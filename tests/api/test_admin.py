@@ -127,3 +127,11 @@ def test_state_changes_leave_chained_evidence_with_the_signature(
     assert last.target_uri == "http://localhost/v1/admin/organisations"
     report = services.evidence.verify()
     assert report.first_break is None and report.entries >= 3
+
+
+def test_listing_organisations_works(register: Callable[..., SignedClient]) -> None:
+    """Regression: the listing answered 500 because the absent `keys` member resolved to dict.keys."""
+    admin = register("hub-ops", "hub_admin")
+    response = admin.get("/v1/admin/organisations")
+    assert response.status_code == 200
+    assert [o["id"] for o in response.json] == ["hub-ops"] and "keys" not in response.json[0]
