@@ -118,6 +118,20 @@ def org_retention(org_id: str, days: int | None) -> None:
     )
 
 
+@org.command("succeed")
+@click.argument("old_id")
+@click.argument("new_id")
+def org_succeed(old_id: str, new_id: str) -> None:
+    """A municipality merged into another: move OLD_ID's open reports to NEW_ID and disable OLD_ID.
+
+    Import the routing table that ends OLD_ID's postcodes first; hand OLD_ID's key files to NEW_ID's staff so
+    identities already sealed for OLD_ID can still be opened.
+    """
+    with services() as s:
+        moved = s.succession.succeed(Actor.operator(), old_id, new_id)
+    click.echo(f"{moved} open report(s) moved from {old_id} to {new_id}; {old_id} is disabled")
+
+
 @click.group()
 def key() -> None:
     """Organisations' public keys: signing (Ed25519) and encryption (HPKE)."""

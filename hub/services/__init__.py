@@ -26,6 +26,7 @@ from hub.services.routing import RoutingService
 from hub.services.settlements import SettlementServices
 from hub.services.signals import SignalService
 from hub.services.statistics import StatisticsService
+from hub.services.succession import SuccessionService
 from hub.services.webhooks import WebhookService
 from hub.settings import Settings
 
@@ -56,6 +57,7 @@ class Services:
     reports: ReportService
     statistics: StatisticsService
     retention: RetentionService
+    succession: SuccessionService
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utc_now) -> Services:
@@ -76,6 +78,7 @@ class Services:
             reports=ReportService(engine, clock, cases),
             statistics=StatisticsService(engine),
             retention=RetentionService(engine, settings, clock),
+            succession=SuccessionService(engine, clock),
             consent=consent,
             settlements=SettlementServices.build(engine, clock, consent),
             health=HealthService(engine),
