@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from hub import backup, cli_consent, cli_directory, cli_routing, logs
+from hub import backup, cli_consent, cli_directory, cli_routing, logs, metrics
 from hub.db import migrate
 from hub.db.engine import make_engine
 from hub.settings import Settings, SettingsError
@@ -94,7 +94,7 @@ def _prepare_metrics_dir(settings: Settings, dev: bool) -> None:
     directory = settings.data_dir / "metrics"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
+    metrics.use_multiprocess(str(directory.resolve()))
 
 
 def _child_exit(_server: Any, worker: Any) -> None:

@@ -13,13 +13,21 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
 from hub.db.tables import outbox, signals, webhook_deliveries
+
+
+def use_multiprocess(directory: str) -> None:
+    """Count in files under ``directory`` from now on (gunicorn workers). prometheus-client picks its value
+    class when first imported, which is before ``hub serve`` knows it will fork; pick again here, before the
+    app creates its metrics."""
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
 
 class Metrics:

@@ -106,7 +106,7 @@ class ReportService:
     def record_contact(self, actor: Actor, case_id: str, attempt: Mapping[str, Any]) -> dict[str, Any]:
         now = self._clock()
         with self._engine.begin() as conn:
-            report = self._yours(conn, actor, case_id)
+            report = self._live(conn, actor, case_id)
             evidence_repo.append(conn, actor, "report.contact", object_type="report", object_id=case_id, at=now)
             repo.add_contact(
                 conn,
@@ -129,7 +129,7 @@ class ReportService:
         now = self._clock()
         status = rules.signal_status_for(result)
         with self._engine.begin() as conn:
-            self._yours(conn, actor, case_id)
+            self._live(conn, actor, case_id)
             evidence_repo.append(conn, actor, "report.result", object_type="report", object_id=case_id, at=now)
             events = []
             for signal_id in case_views.member_ids(conn, case_id):
@@ -155,6 +155,17 @@ class ReportService:
         report = repo.get(conn, case_id)
         if report is None or report.municipality_id != actor.organisation_id:
             raise NotFound(f"No report {case_id} of yours.", code="report_unknown")
+        return report
+
+    def _live(self, conn: sa.Connection, actor: Actor, case_id: str) -> sa.Row[Any]:
+        """A report that can still change: a merged one only points at the case it was merged into."""
+        report = self._yours(conn, actor, case_id)
+        if report.state == "merged":
+            into = case_views.find(conn, case_id)
+            raise Conflict(
+                f"This report was merged into {getattr(into, 'id', 'another report')}; record it there.",
+                code="report_merged",
+            )
         return report
 
 

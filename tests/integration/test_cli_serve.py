@@ -74,6 +74,9 @@ def test_serve_creates_and_migrates_sqlite_then_answers(tmp_path: Path) -> None:
         assert (tmp_path / "var" / "hub.sqlite3").exists()
         spec = requests.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5)
         assert spec.json()["openapi"].startswith("3.1")
+        exposed = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        # regression: under gunicorn the request counters were missing (multiprocess mode chosen too late)
+        assert 'signaalhub_http_requests_total{method="GET",route="/readyz",status="200"}' in exposed
     finally:
         process.terminate()
         process.wait(timeout=20)
