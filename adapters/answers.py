@@ -84,6 +84,8 @@ def explain(error: HubClientError | HubUnreachableError, hub_url: str) -> PushEr
     detail = str(error.problem.get("detail", ""))
     if status == 429 or status >= 500:
         return HubUnavailable(f"the hub is not answering normally ({status} {code}); try again later to resume")
+    if code == "routing_table_missing":
+        return HubUnavailable("the hub has no routing table yet (its operator runs `hub routing import`); try later")
     kind, message = _EXPLANATIONS.get(status, (PushError, "the hub refused the request ({code}): {detail}"))
     return kind(message.format(code=code, detail=detail))
 

@@ -106,6 +106,9 @@ def home_of(directory: str | os.PathLike[str] | None) -> Path:
     return Path(directory or os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser().resolve()
 
 
+_KIND_WORDS: Final[Mapping[type, str]] = {str: "text", int: "a whole number", float: "a number", dict: "a table"}
+
+
 def _get(table: Mapping[str, Any], name: str, kind: type, where: str, default: Any = None) -> Any:
     value = table.get(name, default)
     if value is None and default is None:
@@ -113,7 +116,7 @@ def _get(table: Mapping[str, Any], name: str, kind: type, where: str, default: A
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ConfigError(f"{where}: `{name}` must be a {kind.__name__}")
+        raise ConfigError(f"{where}: `{name}` must be {_KIND_WORDS.get(kind, kind.__name__)}")
     return value
 
 
@@ -126,8 +129,8 @@ def load_config(home: Path) -> Config:
         raise ConfigError(f"no configuration at {path}; run `signaal init --dir {home}` first") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
-    paths, push = document.get("paths", {}), document.get("push", {})
     where = str(path)
+    paths, push = _get(document, "paths", dict, where, {}), _get(document, "push", dict, where, {})
     kind = _get(document, "kind", str, where)
     if kind not in KINDS:
         raise ConfigError(f"{where}: `kind` must be one of {', '.join(KINDS)}")
@@ -136,9 +139,9 @@ def load_config(home: Path) -> Config:
         hub_url=_get(document, "hub_url", str, where),
         organisation_id=_get(document, "organisation_id", str, where),
         kind=kind,
-        sector=document.get("sector"),
+        sector=_get(document, "sector", str, where, "") or None,
         signing_key_id=_get(document, "signing_key_id", str, where),
-        encryption_key_id=document.get("encryption_key_id"),
+        encryption_key_id=_get(document, "encryption_key_id", str, where, "") or None,
         signing_key_path=home / _get(paths, "signing_key", str, where, "keys/signing.pem"),
         encryption_key_path=home / _get(paths, "encryption_key", str, where, "keys/encryption.key"),
         linkage_key_path=home / _get(paths, "linkage_key", str, where, "keys/linkage.key"),

@@ -132,6 +132,7 @@ class Push:
         reading = read_export(path, self.layout)
         target = report or default_report(self.config, path, digest)
         result = PushResult(path, digest, PushCounts(rows=reading.total), target, dry_run, problems=reading.problems)
+        self._finish_report(result)  # before the hub is asked anything, so it exists whatever happens next
         view, result.routing_note = self._view_for(dry_run)
         routes = self._route(reading.rows, view, result.problems) if view is not None else {}
         self._finish_report(result)

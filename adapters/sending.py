@@ -150,6 +150,8 @@ class BatchSender:
                 kept.append(fresh)
         self.push.state.reject(dropped)
         self.push.state.plan(self.sealer.digest, kept)
+        if dropped:
+            self.push.progress.advance(len(dropped), self.result.counts)  # settled too, if not sent
         return kept, refreshes + (1 if refusal.reseal else 0)
 
     def _settle_reused(self, batch: list[Planned]) -> list[Planned]:

@@ -13,6 +13,7 @@ import contextlib
 import csv
 import datetime as dt
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -25,6 +26,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -148,6 +150,54 @@ def count_rows(url: str, table: str) -> int:
         value = int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one())
     engine.dispose()
     return value
+
+
+class AutoAnalyze:
+    """autovacuum's ANALYZE rule, run from the bench: this cluster runs with autovacuum=off, and the hub's
+    queries are planned from statistics. Every ``every`` seconds, each table of the database changed by more
+    than autovacuum_analyze_threshold (50) + autovacuum_analyze_scale_factor (0.1) x its rows since its last
+    analyze is analyzed, as autovacuum would on a default server. ``every`` = 0 disables it."""
+
+    QUERY = (
+        "SELECT relname FROM pg_stat_user_tables "
+        "WHERE n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0) ORDER BY relname"
+    )
+
+    def __init__(self, url: str | None, every: float) -> None:
+        self.url = url if is_postgres(url) and every > 0 else None
+        self.every = every
+        self.runs = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> AutoAnalyze:
+        if self.url:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=120)
+
+    def run_once(self) -> list[str]:
+        if not self.url:
+            return []
+        engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                due = [row[0] for row in conn.exec_driver_sql(self.QUERY)]
+                for name in due:
+                    conn.exec_driver_sql(f'ANALYZE "{name}"')
+        finally:
+            engine.dispose()
+        self.runs += len(due)
+        return due
+
+    def _loop(self) -> None:
+        while not self.stop.wait(self.every):
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                self.run_once()
 
 
 # --- processes -----------------------------------------------------------------------------------------
@@ -622,6 +672,84 @@ class Client:
 
     def post(self, path: str, body: bytes) -> tuple[int, bytes]:
         return self.request("POST", path, body)
+
+
+# --- batch loading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Done:
+    at: float  # monotonic time the answer arrived
+    count: int
+    seconds: float  # request time
+
+
+@dataclass
+class BatchLoader:
+    """Posts signed batches of derived signals from ``concurrency`` threads until the store holds a mark."""
+
+    server: HubServer
+    registry: Registry
+    deriver: Deriver
+    batch: int
+    concurrency: int
+    sent: int = 0
+    done: list[Done] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.clients = [Client(self.server.base_url, party) for party in self.registry.creditors]
+        self.turn = itertools.cycle(range(len(self.clients)))
+
+    def run_until(self, mark: int) -> None:
+        threads = [threading.Thread(target=self._worker, args=(mark,)) for _ in range(self.concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if self.errors:
+            raise SystemExit(f"{len(self.errors)} batch(es) failed; first: {self.errors[0]}")
+
+    def _worker(self, mark: int) -> None:
+        while True:
+            with self.lock:
+                size = min(self.batch, mark - self.sent)
+                if size <= 0 or self.errors:
+                    return
+                self.sent += size
+                client = self.clients[next(self.turn)]
+                signals = self.deriver.batch(client.party, size)
+            body = dumps({"signals": signals})
+            started = time.monotonic()
+            try:
+                status, answer = client.post("/v1/signals/batch", body)
+            except OSError as error:
+                status, answer = 0, repr(error).encode()
+            finished = time.monotonic()
+            with self.lock:
+                if status != 201 or answer.count(b'"created"') != size:
+                    self.errors.append(f"{status} {answer[:300]!r}")
+                    return
+                self.done.append(Done(finished, size, finished - started))
+
+    def window(self, first: int, last: int) -> tuple[float, list[Done]]:
+        """Signals per second from when ``first`` signals were stored until ``last`` were, and those batches."""
+        total, start_total, start_at, previous_at = 0, 0, None, None
+        inside: list[Done] = []
+        for item in self.done:
+            if start_at is None and total >= first:
+                start_at = previous_at if previous_at is not None else item.at - item.seconds
+                start_total = total
+            total += item.count
+            previous_at = item.at
+            if start_at is not None:
+                inside.append(item)
+            if total >= last:
+                break
+        if start_at is None or not inside:
+            return float("nan"), inside
+        return (total - start_total) / (inside[-1].at - start_at), inside
 
 
 # --- figures ------------------------------------------------------------------------------------------

@@ -20,8 +20,12 @@ links them into cases.
 The limit: after each size is reached (the hub idle), the rows the hub wrote for those signals (signals,
 signal_blobs, signal_tokens, outbox, evidence, cases, case_signals, signal_persons, signal_links) are read
 back and written into a second fresh database with the same schema, one transaction per hub transaction, in
-the hub's commit order, by the fastest plain path: psycopg COPY (PostgreSQL) or sqlite3 executemany
+the hub's commit order, by the fastest plain path: psycopg binary COPY (PostgreSQL) or sqlite3 executemany
 (SQLite), no HTTP, no validation, no matching. Only the writes are timed. The ratio is end to end / limit.
+
+PostgreSQL: this machine's cluster runs with autovacuum=off, and without statistics the hub's blocking
+query is planned as a scan of case_signals per signal. --autoanalyze (default every 10 s) applies
+autovacuum's analyze rule from the bench, as a default server would; --autoanalyze 0 shows the cluster as is.
 
 Databases: SQLite files in a scratch directory by default; with --database-url the script creates the
 databases <name>_hub and <name>_plain (they must not exist) and drops them afterwards (--keep keeps them).
@@ -30,30 +34,27 @@ databases <name>_hub and <name>_plain (they must not exist) and drops them after
 from __future__ import annotations
 
 import argparse
-import itertools
 import sqlite3
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 from benchlib import (
-    Client,
+    AutoAnalyze,
+    BatchLoader,
     CpuMeter,
     Deriver,
     HubServer,
-    Registry,
     build_pool,
     count_rows,
     database,
     describe_split,
-    dumps,
     is_postgres,
     log,
     machine_lines,
@@ -96,82 +97,6 @@ NOT_COMPARED = frozenset({"request_nonces", "rate_windows", "scheduler_lock", "a
 SETUP_TABLES = ("organisations", "organisation_keys", "routing_versions", "routing_entries", "evidence")
 
 
-# --- end to end ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Done:
-    at: float  # monotonic time the answer arrived
-    count: int
-    seconds: float  # request time
-
-
-@dataclass
-class Ingest:
-    server: HubServer
-    registry: Registry
-    deriver: Deriver
-    batch: int
-    concurrency: int
-    sent: int = 0
-    done: list[Done] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.clients = [Client(self.server.base_url, party) for party in self.registry.creditors]
-        self.turn = itertools.cycle(range(len(self.clients)))
-
-    def run_until(self, mark: int) -> None:
-        threads = [threading.Thread(target=self._worker, args=(mark,)) for _ in range(self.concurrency)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if self.errors:
-            raise SystemExit(f"{len(self.errors)} batch(es) failed; first: {self.errors[0]}")
-
-    def _worker(self, mark: int) -> None:
-        while True:
-            with self.lock:
-                size = min(self.batch, mark - self.sent)
-                if size <= 0 or self.errors:
-                    return
-                self.sent += size
-                client = self.clients[next(self.turn)]
-                signals = self.deriver.batch(client.party, size)
-            body = dumps({"signals": signals})
-            started = time.monotonic()
-            try:
-                status, answer = client.post("/v1/signals/batch", body)
-            except OSError as error:
-                status, answer = 0, repr(error).encode()
-            finished = time.monotonic()
-            with self.lock:
-                if status != 201 or answer.count(b'"created"') != size:
-                    self.errors.append(f"{status} {answer[:300]!r}")
-                    return
-                self.done.append(Done(finished, size, finished - started))
-
-    def window(self, first: int, last: int) -> tuple[float, list[Done]]:
-        """Signals per second from when ``first`` signals were stored until ``last`` were, and those batches."""
-        total, start_total, start_at, previous_at = 0, 0, None, None
-        inside: list[Done] = []
-        for item in self.done:
-            if start_at is None and total >= first:
-                start_at = previous_at if previous_at is not None else item.at - item.seconds
-                start_total = total
-            total += item.count
-            previous_at = item.at
-            if start_at is not None:
-                inside.append(item)
-            if total >= last:
-                break
-        if start_at is None or not inside:
-            return float("nan"), inside
-        return (total - start_total) / (inside[-1].at - start_at), inside
-
-
 # --- the plain path ------------------------------------------------------------------------------------
 
 
@@ -198,6 +123,7 @@ class Raw:
             for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "busy_timeout=30000"):
                 self.conn.execute(f"PRAGMA {pragma}")
         self.mark = "%s" if self.postgres else "?"
+        self.types: dict[str, dict[str, str]] = {}
 
     def select(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         sql = sql.replace("?", self.mark)
@@ -218,12 +144,14 @@ class Raw:
 
     def write(self, rows_by_table: list[tuple[str, list[str], list[tuple[Any, ...]]]]) -> float:
         """Write each table's rows in one transaction; the seconds it took, commit included."""
+        types = {table: self.types_of(table) for table, _, rows in rows_by_table if rows and self.postgres}
         started = time.perf_counter()
         if self.postgres:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 for table, cols, rows in rows_by_table:
                     if rows:
-                        with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                        with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as copy:
+                            copy.set_types([types[table][c] for c in cols])
                             for row in rows:
                                 copy.write_row(row)
         else:
@@ -234,6 +162,17 @@ class Raw:
                     self.conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)  # noqa: S608
             self.conn.execute("COMMIT")
         return time.perf_counter() - started
+
+    def types_of(self, table: str) -> dict[str, str]:
+        """PostgreSQL type names of the table's columns (binary COPY needs them); read outside any timing."""
+        if table not in self.types:
+            with self.conn.cursor() as cur:
+                cur.execute(
+                    "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = %s", (table,)
+                )
+                self.types[table] = dict(cur.fetchall())
+            self.conn.commit()
+        return self.types[table]
 
     def close(self) -> None:
         self.conn.close()
@@ -288,6 +227,9 @@ class PlainCopier:
 
     def setup(self) -> None:
         """Copy the directory, the routing table and the evidence so far (not timed)."""
+        if self.target.postgres:
+            for name in self.order:
+                self.target.types_of(name)  # read once, before any timing
         for name in SETUP_TABLES:
             cols = _columns(name)
             rows = self.source.select(f"SELECT {', '.join(cols)} FROM {name}")  # noqa: S608
@@ -416,6 +358,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pool", type=int, default=30, help="real signals per creditor x municipality (default 30)")
     parser.add_argument("--link-share", type=float, default=0.25, help="share reusing an earlier household's tokens")
     parser.add_argument("--suite", default="mlkem768-x25519", choices=("mlkem768-x25519", "x25519"))
+    parser.add_argument(
+        "--autoanalyze",
+        type=float,
+        default=10,
+        help="PostgreSQL: every so many seconds ANALYZE the tables autovacuum would (default 10; 0: never)",
+    )
     parser.add_argument("--no-plain", action="store_true", help="skip the plain-insert limit")
     parser.add_argument("--keep", action="store_true", help="keep the databases and scratch directory")
     return parser.parse_args(argv)
@@ -430,6 +378,49 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(args, sizes, scratch, hub_url, plain_url)
 
 
+HEADER = (
+    f"{'stored':>9} {'window':>15} {'e2e sig/s':>9} {'limit sig/s':>11} {'ratio':>6} "
+    f"{'batch p50/p99 s':>15} {'hub CPU ms/sig':>14}"
+)
+
+
+def measure(
+    ingest: BatchLoader,
+    copier: PlainCopier | None,
+    args: argparse.Namespace,
+    *,
+    mark: int,
+    previous: int,
+    pg_name: str | None,
+) -> str:
+    """Ingest up to ``mark`` stored signals, copy the same rows by the plain path, and report the window."""
+    meter = CpuMeter(ingest.server, pg_name)
+    phase_start = time.monotonic()
+    ingest.run_until(mark)
+    elapsed = time.monotonic() - phase_start
+    split = meter.split()
+    first = max(previous, mark - max(args.window, mark // 10))
+    rate, inside = ingest.window(first, mark)
+    plain = float("nan")
+    if copier:
+        copy_start = time.perf_counter()
+        copier.copy_new()
+        plain = copier.window(first, mark)
+        log(f"  plain copy of {mark - previous} signals: {time.perf_counter() - copy_start:.0f} s wall")
+    seconds = sorted(d.seconds for d in inside)
+    hub_ms = 1000 * (split["hub"] + split.get("postgres", 0.0)) * elapsed / (mark - previous)
+    row = (
+        f"{mark:>9} {f'{first}-{mark}':>15} {rate:>9.0f} {plain:>11.0f} {rate / plain:>6.2f} "
+        f"{percentile(seconds, 0.5):>7.2f}/{percentile(seconds, 0.99):<7.2f} {hub_ms:>14.2f}"
+    )
+    print(f"\n{HEADER}\n{row}")
+    print(
+        f"  {mark - previous} signals since {previous} at {(mark - previous) / elapsed:.0f}/s on average; "
+        f"{describe_split(split)}"
+    )
+    return row
+
+
 def run(args: argparse.Namespace, sizes: list[int], scratch: Path, hub_url: str, plain_url: str | None) -> int:
     for line in machine_lines(hub_url):
         print(line)
@@ -437,10 +428,10 @@ def run(args: argparse.Namespace, sizes: list[int], scratch: Path, hub_url: str,
     registry = register(hub_url, args.suite)
     started = time.perf_counter()
     pool = build_pool(registry, args.pool)
-    built = sum(len(v) for v in pool.values())
     print(
-        f"pool: {built} real signals ({args.suite}) built by build_signal in {time.perf_counter() - started:.1f} s; "
-        f"{len(registry.creditors)} creditors, {len(registry.municipalities)} municipalities"
+        f"pool: {sum(len(v) for v in pool.values())} real signals ({args.suite}) built by build_signal in "
+        f"{time.perf_counter() - started:.1f} s; {len(registry.creditors)} creditors, "
+        f"{len(registry.municipalities)} municipalities"
     )
     deriver = Deriver(registry, pool, link_share=args.link_share)
     copier = PlainCopier(hub_url, plain_url) if plain_url else None
@@ -450,43 +441,21 @@ def run(args: argparse.Namespace, sizes: list[int], scratch: Path, hub_url: str,
     print(
         f"end to end: {'PostgreSQL' if pg_name else 'SQLite'}, gunicorn workers {args.workers}, "
         f"{args.concurrency} client threads, batches of {args.batch}; "
-        f"limit: {'psycopg COPY' if pg_name else 'sqlite3 executemany'}, one transaction per hub transaction"
-    )
-    header = (
-        f"{'stored':>9} {'window':>15} {'e2e sig/s':>9} {'limit sig/s':>11} {'ratio':>6} "
-        f"{'batch p50/p99 s':>15} {'hub CPU ms/sig':>14}"
+        f"limit: {'psycopg binary COPY' if pg_name else 'sqlite3 executemany'}, one transaction per hub transaction"
     )
     results = []
-    with HubServer(hub_url, scratch / "hubdata", scratch / "hub.log", workers=args.workers) as server:
-        ingest = Ingest(server, registry, deriver, args.batch, args.concurrency)
+    analyzer = AutoAnalyze(hub_url, args.autoanalyze)
+    with (
+        HubServer(hub_url, scratch / "hubdata", scratch / "hub.log", workers=args.workers) as server,
+        analyzer,
+    ):
+        ingest = BatchLoader(server, registry, deriver, args.batch, args.concurrency)
         previous = 0
         for mark in sizes:
-            meter = CpuMeter(server, pg_name)
-            phase_start = time.monotonic()
-            ingest.run_until(mark)
-            elapsed = time.monotonic() - phase_start
-            split = meter.split()
-            first = max(previous, mark - max(args.window, mark // 10))
-            rate, inside = ingest.window(first, mark)
-            plain = float("nan")
-            if copier:
-                copy_start = time.perf_counter()
-                copier.copy_new()
-                plain = copier.window(first, mark)
-                log(f"  plain copy of {mark - previous} signals: {time.perf_counter() - copy_start:.0f} s wall")
-            seconds = sorted(d.seconds for d in inside)
-            hub_ms = 1000 * (split["hub"] + split.get("postgres", 0.0)) * elapsed / (mark - previous)
-            row = (
-                f"{mark:>9} {f'{first}-{mark}':>15} {rate:>9.0f} {plain:>11.0f} {rate / plain:>6.2f} "
-                f"{percentile(seconds, 0.5):>7.2f}/{percentile(seconds, 0.99):<7.2f} {hub_ms:>14.2f}"
-            )
-            results.append(row)
-            print(f"\n{header}\n{row}")
-            print(
-                f"  {mark - previous} signals since {previous} at {(mark - previous) / elapsed:.0f}/s on average; "
-                f"{describe_split(split)}"
-            )
+            results.append(measure(ingest, copier, args, mark=mark, previous=previous, pg_name=pg_name))
             previous = mark
+    if analyzer.url:
+        print(f"\nautoanalyze (autovacuum's rule, every {args.autoanalyze:.0f} s): {analyzer.runs} ANALYZE runs")
     print(f"\nlinked share: {deriver.linked / max(deriver.made, 1):.2f} of {deriver.made} derived signals")
     print(f"rows per signal written by the hub: {rows_per_signal(hub_url, previous)}")
     if copier:
@@ -495,7 +464,7 @@ def run(args: argparse.Namespace, sizes: list[int], scratch: Path, hub_url: str,
         print("plain database: same row counts as the hub's in every table" if not missing else "")
         for line in missing:
             print(f"  differs: {line}")
-    print(f"\n{header}")
+    print(f"\n{HEADER}")
     for row in results:
         print(row)
     print("hub CPU ms/sig: CPU of the gunicorn workers (and PostgreSQL backends of the hub's database) per signal")

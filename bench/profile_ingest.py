@@ -7,7 +7,8 @@
 The hub app (create_app, the same code gunicorn serves) runs in this process on a fresh database; the
 same signed batches as bench/ingest.py (benchlib.Deriver) are posted through Flask's test client, so
 everything from the WSGI call down is measured (gunicorn's HTTP parsing is not). --prefill signals are
-stored first, then two measurements of --batches batches each:
+stored first (then, on PostgreSQL, the tables autovacuum would have analyzed by then are analyzed: this
+cluster runs with autovacuum=off; --no-analyze skips it), then two measurements of --batches batches each:
 
 1. phase timers: a handful of the hub's functions (PHASE_TIMERS) are wrapped, in this process only, with a
    wall-clock timer (outermost call only), so the shares of request time come from an unprofiled run;
@@ -32,7 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchlib import Client, Deriver, build_pool, database, dumps, machine_lines, register, scratch_dir
+from benchlib import AutoAnalyze, Client, Deriver, build_pool, database, dumps, machine_lines, register, scratch_dir
 
 from hub.app import create_app
 from hub.settings import Settings
@@ -158,8 +159,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--prefill", type=int, default=20000, help="signals stored before profiling (default 20000)")
     parser.add_argument("--batches", type=int, default=10, help="batches profiled (default 10)")
     parser.add_argument("--batch", type=int, default=1000, help="signals per batch (default 1000)")
+    parser.add_argument(
+        "--single",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after the prefill, profile N single-signal requests (POST /v1/signals) instead of batches",
+    )
     parser.add_argument("--top", type=int, default=30, help="functions listed by own time (default 30)")
     parser.add_argument("--dump", type=Path, help="write the pstats here")
+    parser.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="PostgreSQL: do not ANALYZE after the prefill (this cluster runs with autovacuum=off)",
+    )
     return parser.parse_args(argv)
 
 
@@ -217,20 +230,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         test_client = app.test_client()
         clients = [Client("http://localhost", party) for party in registry.creditors]
 
-        def post(index: int) -> None:
+        def post(index: int, single: bool = False) -> None:
             client = clients[index % len(clients)]
-            body = dumps({"signals": deriver.batch(client.party, args.batch)})
-            headers = client.headers("POST", "/v1/signals/batch", body)
-            response = test_client.post("/v1/signals/batch", data=body, headers=headers, base_url="http://localhost")
+            if single:
+                path, body = "/v1/signals", dumps(deriver.signal(client.party))
+            else:
+                path, body = "/v1/signals/batch", dumps({"signals": deriver.batch(client.party, args.batch)})
+            headers = client.headers("POST", path, body)
+            response = test_client.post(path, data=body, headers=headers, base_url="http://localhost")
             if response.status_code != 201:
-                raise SystemExit(f"batch refused: {response.status_code} {response.data[:300]!r}")
+                raise SystemExit(f"refused: {response.status_code} {response.data[:300]!r}")
 
         started = time.perf_counter()
         for index in range(args.prefill // args.batch):
             post(index)
         print(f"prefill: {args.prefill} signals in {time.perf_counter() - started:.1f} s (not profiled)")
-        timed_run(post, args)
-        profiled_run(post, args)
+        if not args.no_analyze:
+            analyzed = AutoAnalyze(url, 1).run_once()
+            if analyzed:
+                print(f"analyzed (as autovacuum would have): {', '.join(analyzed)}")
+        if args.single:
+            args.batches, args.batch = args.single, 1
+            timed_run(lambda index: post(index, single=True), args)
+            profiled_run(lambda index: post(index, single=True), args)
+        else:
+            timed_run(post, args)
+            profiled_run(post, args)
         app.extensions["signaalhub"].engine.dispose()
     return 0
 

@@ -13,12 +13,15 @@ import argparse
 import csv
 import datetime as dt
 import io
+import logging
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import Flask
 
 from adapters import crypto
 from adapters.config import load_config
@@ -49,6 +52,7 @@ def synthetic_export(rows: int, target: Path) -> None:
 
 
 def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5000, help="rows in the synthetic export")
     parser.add_argument("--batch-size", type=int, default=200, help="signals per request")
@@ -87,8 +91,9 @@ def main() -> int:
     return 0
 
 
-def _register(app: object, home: Path) -> None:
-    directory = app.extensions["signaalhub"].directory  # type: ignore[attr-defined]
+def _register(app: Flask, home: Path) -> None:
+    """Register the creditor and its keys directly, as the operator's `hub org add` / `hub key add` would."""
+    directory = app.extensions["signaalhub"].directory
     directory.add_organisation(Actor.operator(), "eneco", "Eneco", "energy")
     signing = crypto.signing_key_from_pem((home / "keys" / "signing.pem").read_bytes())
     encryption = crypto.encryption_key_from_file((home / "keys" / "encryption.key").read_bytes())

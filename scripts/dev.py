@@ -5,6 +5,7 @@ Needs only Python 3.11+. Creates ``.venv`` beside the project, installs the proj
 development extras into it (again only when ``pyproject.toml`` changed), then runs the command.
 
     python3 scripts/dev.py serve      # hub on SQLite at http://127.0.0.1:8080
+    python3 scripts/dev.py demo       # the whole chain, export to agreed settlement (--exit, --fresh, --port)
     python3 scripts/dev.py test       # the whole test suite (SQLite; PostgreSQL too if configured)
     python3 scripts/dev.py lint       # ruff + mypy
     python3 scripts/dev.py openapi    # regenerate schemas/openapi.json
@@ -55,7 +56,7 @@ def _run(argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = ("serve", "test", "lint", "openapi", "install")
+    commands = ("serve", "demo", "test", "lint", "openapi", "install")
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
@@ -63,12 +64,14 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "install":
         return 0
-    if command == "serve":
-        return _run([str(BIN / "hub"), "serve", *rest])
-    if command == "test":
-        return _run([str(BIN / "python"), "-m", "pytest", *rest])
-    if command == "openapi":
-        return _run([str(BIN / "hub"), "openapi", "--output", str(ROOT / "schemas" / "openapi.json")])
+    runs = {
+        "serve": [str(BIN / "hub"), "serve", *rest],
+        "demo": [str(BIN / "python"), "-m", "demo.run", *rest],  # repo-local tool, run from the checkout
+        "test": [str(BIN / "python"), "-m", "pytest", *rest],
+        "openapi": [str(BIN / "hub"), "openapi", "--output", str(ROOT / "schemas" / "openapi.json")],
+    }
+    if command in runs:
+        return _run(runs[command])
     status = _run([str(BIN / "ruff"), "check", "."])
     status |= _run([str(BIN / "ruff"), "format", "--check", "."])
     return status | _run([str(BIN / "mypy")])

@@ -36,8 +36,6 @@ from tools import linkage_metrics
 from tools.bench_hub import BenchHub, Timings
 from tools.synth import SyntheticSignal, generate
 
-CHECKPOINTS = (10_000, 100_000)
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -46,6 +44,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="an EMPTY database (default: a temporary SQLite file)")
     parser.add_argument("--jobs", type=int, default=0, help="processes building signals (default: all cores)")
     parser.add_argument("--span", type=int, default=5_000, help="signals over which throughput is measured")
+    parser.add_argument("--window-days", type=int, help="the linking window (default: HUB_MATCH_WINDOW_DAYS's default)")
+    parser.add_argument("--checkpoints", default="10000,100000", help="store sizes at which to report throughput")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -53,7 +53,7 @@ def main() -> int:
     print(f"generated {len(signals)} signals (seed {args.seed}) in {time.perf_counter() - started:.1f} s", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
-        hub = BenchHub(url, Path(scratch), signals[0].signal_date)
+        hub = BenchHub(url, Path(scratch), signals[0].signal_date, args.window_days)
         try:
             envelopes = hub.build(signals, jobs=args.jobs)
             timings = hub.submit(signals, envelopes)
@@ -61,7 +61,7 @@ def main() -> int:
         finally:
             hub.close()
     _report(signals, hub.model.window_days, outcome)
-    _throughput(timings, args.span)
+    _throughput(timings, args.span, tuple(int(mark) for mark in args.checkpoints.split(",")))
     return 0
 
 
@@ -113,19 +113,22 @@ def _report(signals: Sequence[SyntheticSignal], window_days: int, outcome: Outco
     print(f"  cases: {len(set(cases_of.values()))} open, {outcome.merged} merged by a bridging signal")
 
 
-def _throughput(timings: Timings, span: int) -> None:
-    print(f"\nthroughput (signals per second; each over the {span} signals before the mark)")
-    print(f"  {'stored':>8} {'linking':>10} {'hub total':>10}   hub total = load + store + link")
-    marks = [m for m in CHECKPOINTS if m <= timings.count] or [timings.count]
+def _throughput(timings: Timings, span: int, checkpoints: tuple[int, ...]) -> None:
+    print(f"\nthroughput in signals per second, over the {span} signals before each mark")
+    print("  (wall: elapsed time; cpu: this process's CPU time, unaffected by other load on the machine)")
+    names = ("link", "link_cpu", "hub", "hub_cpu")
+    print(f"  {'stored':>8} {'linking wall':>13} {'linking cpu':>12} {'hub wall':>9} {'hub cpu':>8}")
+    marks = [m for m in checkpoints if m <= timings.count] or [timings.count]
     for mark in marks:
-        first = max(0, mark - span)
-        link = timings.link_seconds(first, mark)
-        total = timings.hub_seconds(first, mark)
-        print(f"  {mark:8d} {(mark - first) / link:10.0f} {(mark - first) / total:10.0f}")
-    if len(marks) == len(CHECKPOINTS):
-        low, high = (timings.link_seconds(max(0, m - span), m) for m in CHECKPOINTS)
-        print(f"  linking at {CHECKPOINTS[1]} is {100 * (high / low - 1):+.1f}% time per signal vs {CHECKPOINTS[0]}")
-    print(f"  adapter build (tokens + sealing): {timings.build_seconds:.1f} s in total")
+        rates = (timings.rate(name, max(0, mark - span), mark) for name in names)
+        print(f"  {mark:8d} " + " ".join(f"{rate:{w}.0f}" for rate, w in zip(rates, (13, 12, 9, 8), strict=True)))
+    if len(marks) > 1:
+        for name in ("link", "link_cpu"):
+            low, high = (timings.rate(name, max(0, m - span), m) for m in (marks[0], marks[-1]))
+            label = name.replace("_", " ")
+            print(f"  {label} throughput at {marks[-1]}: {100 * high / low:.1f}% of that at {marks[0]}")
+    print("  hub = load (SignalSchema) + checks + store + link, in one transaction per batch")
+    print(f"  adapter build (tokens + sealing, {timings.count} signals): {timings.build_seconds:.1f} s")
 
 
 if __name__ == "__main__":

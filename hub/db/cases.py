@@ -31,9 +31,10 @@ def lock(conn: sa.Connection) -> None:
 @functools.lru_cache(maxsize=vocab.MAX_TOKENS_PER_SIGNAL * 2)
 def blocking_query(token_count: int) -> sa.Select[Any]:
     """Stored signals of ``:municipality_id`` dated ``:first``..``:last`` sharing a token with
-    ``:h0``..``:h<token_count - 1>``: one row per shared token, with the candidate's case and facts. Each
-    token reads at most ``:per_token`` of its most recent rows. Built once per token count, so that
-    SQLAlchemy's statement cache serves every later signal."""
+    ``:h0``..``:h<token_count - 1>``: one row per shared token and debtor record of the candidate (its
+    person and token kinds), with the candidate's case and facts. Each token reads at most ``:per_token``
+    of its most recent rows. Built once per token count, so SQLAlchemy's statement cache serves every
+    later signal."""
     tokens = signal_tokens.c
     per_hash = [
         sa.select(tokens.token_hash, tokens.signal_id, tokens.debtor)
@@ -56,8 +57,12 @@ def blocking_query(token_count: int) -> sa.Select[Any]:
             member.amount_cents,
             member.active,
             member.kinds,
+            signal_persons.c.debtor.label("record_debtor"),
+            signal_persons.c.person_id,
+            signal_persons.c.kinds.label("person_kinds"),
         )
         .join(case_signals, member.signal_id == hits.c.signal_id)
+        .outerjoin(signal_persons, signal_persons.c.signal_id == hits.c.signal_id)
         .where(
             member.municipality_id == sa.bindparam("municipality_id"),
             member.signal_date.between(sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)),
@@ -73,13 +78,6 @@ def candidates(
     params: dict[str, Any] = {f"h{i}": token_hash for i, token_hash in enumerate(hashes)}
     params.update(municipality_id=municipality_id, first=first, last=last, per_token=per_token)
     return list(conn.execute(blocking_query(len(hashes)), params).all())
-
-
-def debtor_records(conn: sa.Connection, signal_ids: Collection[str]) -> list[sa.Row[Any]]:
-    """The debtor records (person and kinds) of these signals."""
-    if not signal_ids:
-        return []
-    return list(conn.execute(sa.select(signal_persons).where(signal_persons.c.signal_id.in_(list(signal_ids)))).all())
 
 
 def person_records(conn: sa.Connection, person_ids: Collection[str]) -> list[sa.Row[Any]]:

@@ -14,6 +14,7 @@ ORGANISATION_KINDS = (
     "energy",
     "water",
     "health_insurer",
+    "municipal_taxes",
     "municipality",
     "debt_help",
     "hub_admin",

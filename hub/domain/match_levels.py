@@ -7,6 +7,7 @@ Kinds are stored as bit masks (bit i is ``vocab.TOKEN_KINDS[i]``) and shown in v
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
@@ -24,6 +25,7 @@ def kinds_mask(kinds: Iterable[str]) -> int:
     return mask
 
 
+@functools.lru_cache(maxsize=1 << len(vocab.TOKEN_KINDS))
 def mask_kinds(mask: int) -> frozenset[str]:
     return frozenset(kind for kind, bit in _BITS.items() if mask & bit)
 

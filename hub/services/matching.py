@@ -74,7 +74,7 @@ class Matcher:
             last=probe.signal_date + window,
             per_token=self._model.rows_per_token,
         )
-        candidates = _candidates(conn, hits, refs)
+        candidates = _candidates(hits, refs)
         assessment = matching.assess(probe, candidates, self._model)
         case_ids = {c.case_id for c in assessment.cases} | {p.case_id for p in assessment.persons}
         decision = matching.plan(assessment, repo.blocked_pairs(conn, case_ids))
@@ -202,7 +202,8 @@ def _probe(row: Mapping[str, Any], tokens: Sequence[Mapping[str, Any]]) -> tuple
     return probe, refs
 
 
-def _candidates(conn: sa.Connection, hits: Sequence[sa.Row[Any]], refs: _TokenRefs) -> list[matching.Candidate]:
+def _candidates(hits: Sequence[sa.Row[Any]], refs: _TokenRefs) -> list[matching.Candidate]:
+    """Candidates from the blocking rows: one row per shared token and debtor record of the candidate."""
     found: dict[str, matching.Candidate] = {}
     for hit in hits:
         candidate = found.get(hit.signal_id)
@@ -216,18 +217,18 @@ def _candidates(conn: sa.Connection, hits: Sequence[sa.Row[Any]], refs: _TokenRe
                 active=hit.active,
                 household_kinds=match_levels.mask_kinds(hit.kinds),
             )
+        if hit.person_id is None:  # a signal none of whose debtors carries a person token
+            continue
+        stored = candidate.debtors.get(hit.record_debtor)
+        if stored is None:
+            stored = candidate.debtors[hit.record_debtor] = matching.CandidateDebtor(
+                hit.record_debtor, hit.person_id, match_levels.mask_kinds(hit.person_kinds)
+            )
         for kind, debtor in refs[bytes(hit.token_hash)]:
             if debtor is None:
                 candidate.agreed.add(kind)
-            elif hit.debtor is not None:
-                stored = candidate.debtors.setdefault(hit.debtor, matching.CandidateDebtor(hit.debtor, "", frozenset()))
+            elif hit.debtor == hit.record_debtor:
                 stored.agreed.setdefault(debtor, set()).add(kind)
-    for record in repo.debtor_records(conn, list(found)):
-        candidate = found[record.signal_id]
-        stored = candidate.debtors.setdefault(record.debtor, matching.CandidateDebtor(record.debtor, "", frozenset()))
-        stored.person_id, stored.kinds = record.person_id, match_levels.mask_kinds(record.kinds)
-    for candidate in found.values():  # a debtor without a stored record cannot be compared
-        candidate.debtors = {d: s for d, s in candidate.debtors.items() if s.person_id}
     return list(found.values())
 
 

@@ -30,7 +30,7 @@ def _plan(conn: sa.Connection, prefix: str) -> list[str]:
     return [str(row[0]) for row in conn.exec_driver_sql(f"{prefix} {compiled}", values)]
 
 
-def test_blocking_searches_the_token_index_and_the_case_key(engine: Engine) -> None:
+def test_blocking_searches_the_token_index_and_the_case_and_person_keys(engine: Engine) -> None:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             plan = _plan(conn, "EXPLAIN QUERY PLAN")
@@ -39,10 +39,13 @@ def test_blocking_searches_the_token_index_and_the_case_key(engine: Engine) -> N
             assert [step for step in plan if "case_signals" in step] == [
                 "SEARCH case_signals USING INDEX sqlite_autoindex_case_signals_1 (signal_id=?)"
             ] * 3
+            assert [step for step in plan if "signal_persons" in step] == [
+                "SEARCH signal_persons USING INDEX sqlite_autoindex_signal_persons_1 (signal_id=?) LEFT-JOIN"
+            ] * 3
         else:
             # PostgreSQL picks sequential scans on tiny tables; forbid them to see that the indexes serve
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             plan = "\n".join(_plan(conn, "EXPLAIN"))
             assert "Seq Scan" not in plan
             assert plan.count("ix_signal_tokens_token_hash_id") == 3
-            assert "pk_case_signals" in plan
+            assert "pk_case_signals" in plan and "pk_signal_persons" in plan

@@ -138,11 +138,6 @@ def test_status_shows_what_became_of_each_signal(
     assert "at the hub: delivered 1, not_picked_up (repeat_report) 1, picked_up 1, received 22" in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub bug: hub/domain/directory.py ORGANISATION_KINDS lacks municipal_taxes (CREDITOR_KINDS has it): "
-    "`hub org add --kind municipal_taxes` is refused, and such an organisation may not read the directory or routing",
-)
 def test_a_municipal_tax_office_pushes_its_json_lines_export(
     app: Flask, database_url: str, tmp_path: Path, live: tuple[str, Chain]
 ) -> None:

@@ -245,3 +245,17 @@ def test_unreachable_hub_and_missing_key_say_what_to_check(hub: Hub) -> None:
     (partner.home / "keys" / "signing.pem").write_text("not a key")
     bad_key = partner.push(sample("housing"))
     assert bad_key.exit_code == 1 and "is not an Ed25519 signing key" in bad_key.output
+
+
+def test_a_lost_state_file_does_not_lead_to_double_signals(hub: Hub, posts: list[Any]) -> None:
+    """Without its state the adapter re-seals (other bytes, same ids): the hub answers 409 and the adapter
+    asks which signals it holds, counting those as sent."""
+    with serve(hub.app) as url:
+        partner = hub.partner(url, "woonstad", "housing")
+        assert partner.push(sample("housing")).exit_code == 0
+        (partner.home / "data" / "state.sqlite3").unlink()
+        again = partner.push(sample("housing"))
+    assert again.exit_code == 0, again.output
+    assert "sent 25 (0 new, 25 already at the hub)" in again.output
+    assert posts == [201, 409]
+    assert stored_signals(hub.app, "woonstad") == 25

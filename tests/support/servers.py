@@ -14,7 +14,8 @@ from werkzeug.serving import make_server
 def serve(wsgi_app: Callable[..., Any]) -> Iterator[str]:
     """Serve ``wsgi_app`` on 127.0.0.1 on a free port in a thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll interval: shutdown() waits for the loop to notice, 0.5 s by default, in every test
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

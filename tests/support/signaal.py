@@ -83,6 +83,7 @@ def set_up_partner(tmp_path: Path, database_url: str, hub_url: str, org_id: str,
         done = hub(database_url, tmp_path, *command)
         assert done.exit_code == 0, done.output
     config = home / "config.toml"
+    # retries back off for seconds: two tries keep a test of a failing hub quick
     config.write_text(config.read_text().replace("retry_attempts = 5", "retry_attempts = 2"))
     return Partner(org_id, kind, home)
 
