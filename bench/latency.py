@@ -158,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.prefill:
                 loader = BatchLoader(server, registry, deriver, 1000, 2)
                 started = time.monotonic()
-                loader.run_until(args.prefill)
+                with AutoAnalyze(url, 10):  # autovacuum's analyze rule while prefilling (PostgreSQL)
+                    loader.run_until(args.prefill)
                 print(f"prefill: {args.prefill} signals in batches, {time.monotonic() - started:.0f} s")
             clients = [Client(server.base_url, party) for party in registry.creditors]
             lines = []

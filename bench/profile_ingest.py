@@ -7,8 +7,10 @@
 The hub app (create_app, the same code gunicorn serves) runs in this process on a fresh database; the
 same signed batches as bench/ingest.py (benchlib.Deriver) are posted through Flask's test client, so
 everything from the WSGI call down is measured (gunicorn's HTTP parsing is not). --prefill signals are
-stored first (then, on PostgreSQL, the tables autovacuum would have analyzed by then are analyzed: this
-cluster runs with autovacuum=off; --no-analyze skips it), then two measurements of --batches batches each:
+stored first (on PostgreSQL with autovacuum's analyze rule applied every 10 s and once more at the end,
+as bench/ingest.py does: this cluster runs with autovacuum=off; --no-analyze skips it), then two
+measurements of --batches batches each (with --single N: N single-signal requests each). The hub's rate
+limit is set out of the way, as in the other scripts.
 
 1. phase timers: a handful of the hub's functions (PHASE_TIMERS) are wrapped, in this process only, with a
    wall-clock timer (outermost call only), so the shares of request time come from an unprofiled run;
@@ -57,7 +59,9 @@ PHASES = (
     ("      evidence chain", "hub/db/evidence.py", "append_many"),
     ("      matching (Matcher.link)", "hub/services/matching.py", "link"),
     ("        blocking query", "hub/db/cases.py", "candidates"),
-    ("        candidates' debtor records", "hub/db/cases.py", "debtor_records"),
+    ("        blocking: token hits (newer code)", "hub/db/cases.py", "token_hits"),
+    ("        blocking: candidate records (newer code)", "hub/db/cases.py", "candidate_records"),
+    ("        blocked pairs (municipality splits)", "hub/db/cases.py", "blocked_pairs"),
     ("        scoring (domain.matching.assess)", "hub/domain/matching.py", "assess"),
     ("        open case", "hub/db/cases.py", "open_case"),
     ("        add member", "hub/db/cases.py", "add_member"),
@@ -83,7 +87,9 @@ PHASE_TIMERS = (
     ("    evidence chain", "hub.db.evidence", "append_many"),
     ("    matching (Matcher.link)", "hub.services.matching", "Matcher.link"),
     ("      blocking query", "hub.db.cases", "candidates"),
-    ("      candidates' debtor records", "hub.db.cases", "debtor_records"),
+    ("      blocking: token hits (newer code)", "hub.db.cases", "token_hits"),
+    ("      blocking: candidate records (newer code)", "hub.db.cases", "candidate_records"),
+    ("      blocked pairs (municipality splits)", "hub.db.cases", "blocked_pairs"),
     ("      scoring (domain.matching.assess)", "hub.domain.matching", "assess"),
     ("      open case", "hub.db.cases", "open_case"),
     ("      add member", "hub.db.cases", "add_member"),
@@ -226,7 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(line)
         registry = register(url)
         deriver = Deriver(registry, build_pool(registry, 10))
-        app = create_app(Settings(env="development", data_dir=scratch / "hubdata", database_url=url))
+        app = create_app(
+            Settings(env="development", data_dir=scratch / "hubdata", database_url=url, rate_limit_per_minute=10**9)
+        )
         test_client = app.test_client()
         clients = [Client("http://localhost", party) for party in registry.creditors]
 
@@ -242,8 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise SystemExit(f"refused: {response.status_code} {response.data[:300]!r}")
 
         started = time.perf_counter()
-        for index in range(args.prefill // args.batch):
-            post(index)
+        with AutoAnalyze(url, 0 if args.no_analyze else 10):  # autovacuum's rule while prefilling
+            for index in range(args.prefill // args.batch):
+                post(index)
         print(f"prefill: {args.prefill} signals in {time.perf_counter() - started:.1f} s (not profiled)")
         if not args.no_analyze:
             analyzed = AutoAnalyze(url, 1).run_once()

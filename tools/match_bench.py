@@ -35,12 +35,15 @@ from hub.db.tables import case_signals, cases, signal_persons
 from tools import linkage_metrics
 from tools.bench_hub import BenchHub, Timings
 from tools.synth import SyntheticSignal, generate
+from tools.synth_write import ErrorRates
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--signals", type=int, default=10_000, help="signals to generate and submit")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic population")
+    parser.add_argument("--days", type=int, help="period of the signal dates (default: tools.synth.period_days)")
+    parser.add_argument("--error-scale", type=float, default=1.0, help="multiply every error rate of the population")
     parser.add_argument("--database-url", help="an EMPTY database (default: a temporary SQLite file)")
     parser.add_argument("--jobs", type=int, default=0, help="processes building signals (default: all cores)")
     parser.add_argument("--span", type=int, default=5_000, help="signals over which throughput is measured")
@@ -49,8 +52,11 @@ def main() -> int:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    signals = generate(args.signals, args.seed)
-    print(f"generated {len(signals)} signals (seed {args.seed}) in {time.perf_counter() - started:.1f} s", flush=True)
+    signals = generate(args.signals, args.seed, days=args.days, rates=ErrorRates().scaled(args.error_scale))
+    days = (signals[-1].signal_date - signals[0].signal_date).days + 1
+    print(
+        f"generated {len(signals)} signals over {days} days (seed {args.seed}) in {time.perf_counter() - started:.1f} s"
+    )
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
         hub = BenchHub(url, Path(scratch), signals[0].signal_date, args.window_days)

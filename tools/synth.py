@@ -36,6 +36,16 @@ from tools.synth_write import ErrorRates, Writer
 _SIGNAL_CHANCE = {"huur": 0.5, "energie": 0.45, "water": 0.22, "overige": 0.18, "zorg": 0.3}
 _SIGNALS_PER_HOUSEHOLD = 2.6  # about what the chances above give, including successors
 _DWELLINGS_PER_HOUSEHOLD = 8  # one signalling household in eight dwellings over the period
+_DAILY_SIGNALS = 50  # arrival rate of long runs: the linking window holds the same number of signals
+_MIN_DAYS = 450
+_FIRST_DAY = dt.date(2021, 2, 1)  # signal dates start after the Wgs duty to signal began
+
+
+def period_days(n_signals: int) -> int:
+    """The default period: 15 months, or longer at about 50 signals a day, so that a run of 100,000
+    signals reaches a steady state (a full linking window of about 9,000 signals) by its 10,000th."""
+    longest = (dt.date.today() - _FIRST_DAY).days
+    return min(longest, max(_MIN_DAYS, -(-n_signals // _DAILY_SIGNALS)))
 
 
 @dataclass(frozen=True)
@@ -64,11 +74,17 @@ class SyntheticSignal:
 
 class Generator:
     def __init__(
-        self, n_signals: int, seed: int, *, days: int = 450, window_days: int = 183, rates: ErrorRates | None = None
+        self,
+        n_signals: int,
+        seed: int,
+        *,
+        days: int | None = None,
+        window_days: int = 183,
+        rates: ErrorRates | None = None,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
         self.end = dt.date.today() - dt.timedelta(days=1)
-        self.start = self.end - dt.timedelta(days=days)
+        self.start = self.end - dt.timedelta(days=days or period_days(n_signals))
         self.window = dt.timedelta(days=window_days)
         households_needed = n_signals / _SIGNALS_PER_HOUSEHOLD
         streets = max(4, int(households_needed * _DWELLINGS_PER_HOUSEHOLD / 20 / len(names.MUNICIPALITIES)))

@@ -3,7 +3,7 @@
 A household is one of: a single person, a couple, a family (with adult children at home, some named
 after their father), a single parent, or a student house of unrelated young adults sharing one address.
 Married women may also use their partner's surname; partners sometimes share an e-mail address or phone.
-Contracts: rent (joint for many couples), energy, water, and one health insurance per adult.
+Contracts: rent (joint for many couples), energy, water, local taxes, and one health insurance per adult.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def contracts(pop: Population, home: Household) -> list[Contract]:
     energy_debtor = home.adults[1] if len(home.adults) > 1 and rng.random() < 0.3 else main
     add(rng.choice(names.ENERGY), "energy", "energie", [energy_debtor], rng.randint(8_000, 25_000))
     add(names.WATER.get(code, names.WATER_DEFAULT), "water", "water", [main], rng.randint(2_000, 5_000))
-    # Local taxes (kind municipal_taxes, sector overige) are left out: the directory does not yet accept
-    # organisations of that kind (hub.domain.directory.ORGANISATION_KINDS).
+    if home.kind != "students":
+        add(names.tax_office(code), "municipal_taxes", "overige", [main], rng.randint(10_000, 90_000))
     insurer = rng.choice(names.HEALTH_INSURERS)
     for person in home.adults:
         own = insurer if home.kind != "students" and rng.random() < 0.7 else rng.choice(names.HEALTH_INSURERS)

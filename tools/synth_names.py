@@ -93,7 +93,7 @@ MUNICIPALITIES: Final = {
     "0014": ("Groningen", 0.07, ((9000, 9999),)),
 }
 
-#: Creditor organisations by kind. Housing corporations and water companies are local
+#: Creditor organisations by kind. Housing corporations, water companies and tax offices are local
 #: (one list per municipality code); energy companies and health insurers serve everyone.
 ENERGY: Final = ("vattenfall", "eneco", "essent", "budget-energie")
 HEALTH_INSURERS: Final = ("zilveren-kruis", "cz-groep", "vgz", "menzis")
@@ -105,10 +105,16 @@ def housing_corporations(code: str) -> tuple[str, str]:
     return (f"woningcorporatie-{code}-a", f"woningcorporatie-{code}-b")
 
 
+def tax_office(code: str) -> str:
+    """The municipality's tax department, a creditor of its own (sector overige)."""
+    return f"belastingen-{code}"
+
+
 def creditor_kinds() -> dict[str, str]:
     """Every creditor organisation id of the population, with its organisation kind."""
     kinds = {org: "energy" for org in ENERGY} | {org: "health_insurer" for org in HEALTH_INSURERS}
     kinds |= {org: "water" for org in (*WATER.values(), WATER_DEFAULT)}
     for code in MUNICIPALITIES:
         kinds |= dict.fromkeys(housing_corporations(code), "housing")
+        kinds[tax_office(code)] = "municipal_taxes"
     return kinds

@@ -10,6 +10,7 @@ additions written in many ways or left out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import unicodedata
@@ -58,6 +59,10 @@ class ErrorRates:
     addition_unusual: float = 0.02  # "1e": a form that does not normalise
     number_typo: float = 0.006
     postcode_typo: float = 0.003
+
+    def scaled(self, factor: float) -> ErrorRates:
+        """Every error ``factor`` times as frequent (at most always), for a harder population."""
+        return ErrorRates(**{name: min(1.0, value * factor) for name, value in dataclasses.asdict(self).items()})
 
 
 class Writer:

@@ -1,8 +1,9 @@
 """Repository for household cases: blocking, case membership, persons, link explanations, splits.
 
 The caller owns the transaction. Blocking reads, per token of the new signal, at most ``per_token`` of
-the most recent stored rows through ``ix_signal_tokens_token_hash_id`` and joins them to their case by
-primary key, so the work per signal depends on its tokens, never on the size of the store.
+the most recent stored rows through ``ix_signal_tokens_token_hash_id``, then the cases and debtor records
+of the signals found, by primary key: the work per signal depends on its tokens and their candidates,
+never on the size of the store, and the plan does not depend on table statistics.
 """
 
 from __future__ import annotations
@@ -29,12 +30,10 @@ def lock(conn: sa.Connection) -> None:
 
 
 @functools.lru_cache(maxsize=vocab.MAX_TOKENS_PER_SIGNAL * 2)
-def blocking_query(token_count: int) -> sa.Select[Any]:
-    """Stored signals of ``:municipality_id`` dated ``:first``..``:last`` sharing a token with
-    ``:h0``..``:h<token_count - 1>``: one row per shared token and debtor record of the candidate (its
-    person and token kinds), with the candidate's case and facts. Each token reads at most ``:per_token``
-    of its most recent rows. Built once per token count, so SQLAlchemy's statement cache serves every
-    later signal."""
+def token_query(token_count: int) -> sa.Select[Any]:
+    """The stored rows of the tokens ``:h0``..``:h<token_count - 1>``: at most ``:per_token`` of the most
+    recent rows of each, read backwards through ``ix_signal_tokens_token_hash_id``. Built once per token
+    count, so SQLAlchemy's statement cache serves every later signal."""
     tokens = signal_tokens.c
     per_hash = [
         sa.select(tokens.token_hash, tokens.signal_id, tokens.debtor)
@@ -44,40 +43,48 @@ def blocking_query(token_count: int) -> sa.Select[Any]:
         .subquery()
         for i in range(token_count)
     ]
-    hits = sa.union_all(*(sa.select(part) for part in per_hash)).subquery("hits")
+    return sa.union_all(*(sa.select(part) for part in per_hash)).subquery("hits").select()
+
+
+def token_hits(conn: sa.Connection, hashes: Sequence[bytes], *, per_token: int) -> list[sa.Row[Any]]:
+    """(token_hash, signal_id, debtor) of stored tokens equal to one of ``hashes``."""
+    if not hashes:
+        return []
+    params: dict[str, Any] = {f"h{i}": token_hash for i, token_hash in enumerate(hashes)}
+    return list(conn.execute(token_query(len(hashes)), {**params, "per_token": per_token}).all())
+
+
+@functools.cache
+def records_query() -> sa.Select[Any]:
+    """Case membership and facts of the signals ``:ids`` (expanding), one row per debtor record (person
+    and token kinds; none for a signal whose debtors carry no person token), by primary key only."""
     member = case_signals.c
     return (
         sa.select(
-            hits.c.token_hash,
-            hits.c.signal_id,
-            hits.c.debtor,
+            member.signal_id,
             member.case_id,
+            member.municipality_id,
             member.creditor_id,
             member.signal_date,
             member.amount_cents,
             member.active,
             member.kinds,
-            signal_persons.c.debtor.label("record_debtor"),
+            signal_persons.c.debtor,
             signal_persons.c.person_id,
             signal_persons.c.kinds.label("person_kinds"),
         )
-        .join(case_signals, member.signal_id == hits.c.signal_id)
-        .outerjoin(signal_persons, signal_persons.c.signal_id == hits.c.signal_id)
-        .where(
-            member.municipality_id == sa.bindparam("municipality_id"),
-            member.signal_date.between(sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)),
-        )
+        .outerjoin(signal_persons, signal_persons.c.signal_id == member.signal_id)
+        .where(member.signal_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(member.signal_id, signal_persons.c.debtor)
     )
 
 
-def candidates(
-    conn: sa.Connection, hashes: Sequence[bytes], *, municipality_id: str, first: dt.date, last: dt.date, per_token: int
-) -> list[sa.Row[Any]]:
-    if not hashes:
+def candidate_records(conn: sa.Connection, signal_ids: Collection[str]) -> list[sa.Row[Any]]:
+    """``records_query`` for these signals. The caller filters on municipality and window: with the primary
+    key as the only condition, no planner can prefer to scan ``case_signals``, with or without statistics."""
+    if not signal_ids:
         return []
-    params: dict[str, Any] = {f"h{i}": token_hash for i, token_hash in enumerate(hashes)}
-    params.update(municipality_id=municipality_id, first=first, last=last, per_token=per_token)
-    return list(conn.execute(blocking_query(len(hashes)), params).all())
+    return list(conn.execute(records_query(), {"ids": sorted(signal_ids)}).all())
 
 
 def person_records(conn: sa.Connection, person_ids: Collection[str]) -> list[sa.Row[Any]]:

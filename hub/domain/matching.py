@@ -126,10 +126,19 @@ def assess(probe: Probe, candidates: Sequence[Candidate], model: MatchModel) -> 
         ):
             cases[candidate.case_id] = CaseMatch(candidate.case_id, link)
     return Assessment(
-        cases=tuple(sorted(cases.values(), key=lambda c: (-c.link.score, c.case_id))),
-        persons=tuple(sorted(persons.values(), key=lambda p: (-p.link.score, p.debtor, p.person_id))),
+        cases=tuple(sorted(cases.values(), key=_strongest_case)),
+        persons=tuple(sorted(persons.values(), key=_strongest_person)),
         repeat_of=repeat_of(probe, candidates),
     )
+
+
+def _strongest_case(match: CaseMatch) -> tuple[float, str]:
+    # ties go to the lowest signal id: decisions must not depend on random ids or iteration order
+    return -match.link.score, match.link.target_signal_id
+
+
+def _strongest_person(match: PersonMatch) -> tuple[float, int, str, int]:
+    return -match.link.score, match.debtor, match.link.target_signal_id, match.link.target_debtor or 0
 
 
 def _person_links(probe: Probe, candidate: Candidate, model: MatchModel) -> Iterable[PersonMatch]:
@@ -196,7 +205,7 @@ def plan(assessment: Assessment, blocked: AbstractSet[frozenset[str]]) -> Plan:
     ranked.extend(
         CaseMatch(p.case_id, p.link) for p in assessment.persons if all(c.case_id != p.case_id for c in ranked)
     )
-    ranked.sort(key=lambda c: (-c.link.score, c.case_id))
+    ranked.sort(key=_strongest_case)
     joined: list[CaseMatch] = []
     for case in ranked:
         if all(case.case_id != j.case_id and frozenset((case.case_id, j.case_id)) not in blocked for j in joined):

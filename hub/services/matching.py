@@ -66,15 +66,14 @@ class Matcher:
     ) -> None:
         probe, refs = _probe(row, tokens)
         window = dt.timedelta(days=self._model.window_days)
-        hits = repo.candidates(
-            conn,
-            list(refs),
-            municipality_id=row["municipality_id"],
-            first=probe.signal_date - window,
-            last=probe.signal_date + window,
-            per_token=self._model.rows_per_token,
-        )
-        candidates = _candidates(hits, refs)
+        hits = repo.token_hits(conn, list(refs), per_token=self._model.rows_per_token)
+        records = [
+            record
+            for record in repo.candidate_records(conn, {hit.signal_id for hit in hits} - {probe.signal_id})
+            if record.municipality_id == row["municipality_id"]
+            and abs(record.signal_date - probe.signal_date) <= window
+        ]
+        candidates = _candidates(hits, records, refs)
         assessment = matching.assess(probe, candidates, self._model)
         case_ids = {c.case_id for c in assessment.cases} | {p.case_id for p in assessment.persons}
         decision = matching.plan(assessment, repo.blocked_pairs(conn, case_ids))
@@ -115,11 +114,17 @@ class Matcher:
             },
         )
         links = [m.link for m in (plan.case, *plan.merged) if m is not None]
-        persons = []
+        links.extend(self._persons(conn, probe, plan))
+        done.links.extend(_link_row(probe.signal_id, link, now) for link in links)
+
+    def _persons(self, conn: sa.Connection, probe: matching.Probe, plan: matching.Plan) -> list[matching.Link]:
+        """Store the person of each debtor (a matched one or a new one), merge in the other persons it
+        bridges where they may be one, and return the person links."""
+        rows, links = [], []
         for debtor, kinds in sorted(probe.debtors.items()):
             match = plan.persons.get(debtor)
             person_id = match.person_id if match else str(uuid.uuid4())
-            persons.append(
+            rows.append(
                 {
                     "signal_id": probe.signal_id,
                     "debtor": debtor,
@@ -127,13 +132,13 @@ class Matcher:
                     "kinds": match_levels.kinds_mask(kinds),
                 }
             )
-            links.extend(m.link for m in ([match] if match else []))
+            links.extend([match.link] if match else [])
             for bridge in plan.bridges.get(debtor, ()):
                 if self._compatible(conn, person_id, bridge.person_id):
                     repo.merge_persons(conn, into=person_id, absorbed=bridge.person_id)
                     links.append(bridge.link)
-        repo.add_persons(conn, persons)
-        done.links.extend(_link_row(probe.signal_id, link, now) for link in links)
+        repo.add_persons(conn, rows)
+        return links
 
     def _compatible(self, conn: sa.Connection, person_id: str, other_id: str) -> bool:
         """Whether two persons may be one: never co-debtors on one signal, and no pair of their records
@@ -202,34 +207,37 @@ def _probe(row: Mapping[str, Any], tokens: Sequence[Mapping[str, Any]]) -> tuple
     return probe, refs
 
 
-def _candidates(hits: Sequence[sa.Row[Any]], refs: _TokenRefs) -> list[matching.Candidate]:
-    """Candidates from the blocking rows: one row per shared token and debtor record of the candidate."""
+def _candidates(
+    hits: Sequence[sa.Row[Any]], records: Sequence[sa.Row[Any]], refs: _TokenRefs
+) -> list[matching.Candidate]:
+    """Candidates from their records (one per debtor record) and the probe's tokens they share (hits)."""
     found: dict[str, matching.Candidate] = {}
+    for record in records:
+        candidate = found.get(record.signal_id)
+        if candidate is None:
+            candidate = found[record.signal_id] = matching.Candidate(
+                signal_id=record.signal_id,
+                case_id=record.case_id,
+                creditor_id=record.creditor_id,
+                signal_date=record.signal_date,
+                amount_cents=record.amount_cents,
+                active=record.active,
+                household_kinds=match_levels.mask_kinds(record.kinds),
+            )
+        if record.person_id is not None:  # none when no debtor of the signal carries a person token
+            candidate.debtors[record.debtor] = matching.CandidateDebtor(
+                record.debtor, record.person_id, match_levels.mask_kinds(record.person_kinds)
+            )
     for hit in hits:
         candidate = found.get(hit.signal_id)
         if candidate is None:
-            candidate = found[hit.signal_id] = matching.Candidate(
-                signal_id=hit.signal_id,
-                case_id=hit.case_id,
-                creditor_id=hit.creditor_id,
-                signal_date=hit.signal_date,
-                amount_cents=hit.amount_cents,
-                active=hit.active,
-                household_kinds=match_levels.mask_kinds(hit.kinds),
-            )
-        if hit.person_id is None:  # a signal none of whose debtors carries a person token
             continue
-        stored = candidate.debtors.get(hit.record_debtor)
-        if stored is None:
-            stored = candidate.debtors[hit.record_debtor] = matching.CandidateDebtor(
-                hit.record_debtor, hit.person_id, match_levels.mask_kinds(hit.person_kinds)
-            )
         for kind, debtor in refs[bytes(hit.token_hash)]:
             if debtor is None:
                 candidate.agreed.add(kind)
-            elif hit.debtor == hit.record_debtor:
-                stored.agreed.setdefault(debtor, set()).add(kind)
-    return list(found.values())
+            elif hit.debtor in candidate.debtors:
+                candidate.debtors[hit.debtor].agreed.setdefault(debtor, set()).add(kind)
+    return sorted(found.values(), key=lambda candidate: candidate.signal_id)
 
 
 def _link_row(signal_id: str, link: matching.Link, now: dt.datetime) -> dict[str, Any]:

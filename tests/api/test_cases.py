@@ -269,3 +269,17 @@ def test_the_same_person_in_another_municipality_is_another_case(chain: Chain) -
     there = submit(chain, "vitens", household(debtor("Meer", **PIETER), reference="W1"), municipality="gm0599")
     assert case_of(chain, here)["signals"] != case_of(chain, there, "gm0599")["signals"]
     assert len(case_of(chain, there, "gm0599")["signals"]) == 1
+
+
+def test_a_record_that_matches_two_persons_makes_them_one_unless_their_dates_of_birth_differ(chain: Chain) -> None:
+    no_birth_date = submit(chain, "vattenfall", household(debtor("Meer", initials="P", phone="0612345678")))
+    no_initials = submit(chain, "zilveren-kruis", household(debtor("Meer", date_of_birth="1974-06-17"), reference="Z1"))
+    assert len(case_of(chain, no_birth_date)["persons"]) == 2  # only the address in common
+    complete = submit(chain, "woonstad", household(debtor("van der Meer", **PIETER), reference="HC1"))
+    assert persons_of(case_of(chain, complete)) == {frozenset({(no_birth_date, 0), (no_initials, 0), (complete, 0)})}
+
+    father = submit(chain, "vitens", household(debtor("Bos", initials="J.", date_of_birth="1950-02-03"), number=8))
+    son = submit(chain, "zilveren-kruis", household(debtor("Bos", initials="J.", date_of_birth="1980-07-09"), number=8))
+    either = submit(chain, "vattenfall", household(debtor("Bos", initials="J"), number=8, reference="E8"))
+    persons = persons_of(case_of(chain, either))
+    assert frozenset({(father, 0), (son, 0)}) not in persons and len(persons) == 2

@@ -1,8 +1,8 @@
-"""Blocking reads the tokens through their index: linking one signal never scans the store."""
+"""Blocking reads the tokens through their index and the candidates by primary key: linking one signal
+never scans the store."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,42 +10,49 @@ from sqlalchemy.engine import Engine
 
 from hub.db import cases
 
-PARAMS: dict[str, Any] = {
-    "h0": b"a" * 32,
-    "h1": b"b" * 32,
-    "h2": b"c" * 32,
-    "municipality_id": "gm0363",
-    "first": dt.date(2026, 1, 1),
-    "last": dt.date(2026, 7, 1),
-    "per_token": 100,
-}
+TOKENS: dict[str, Any] = {"h0": b"a" * 32, "h1": b"b" * 32, "h2": b"c" * 32, "per_token": 100}
 
 
-def _plan(conn: sa.Connection, prefix: str) -> list[str]:
-    compiled = cases.blocking_query(3).compile(dialect=conn.dialect)
-    values = compiled.construct_params(PARAMS)
+def _plan(conn: sa.Connection, query: sa.Select[Any], params: dict[str, Any]) -> list[str]:
+    state = query.compile(dialect=conn.dialect).construct_expanded_state(params)
     if conn.dialect.name == "sqlite":
-        bound: Any = tuple(values[name] for name in compiled.positiontup or ())
-        return [str(row[-1]) for row in conn.exec_driver_sql(f"{prefix} {compiled}", bound)]
-    return [str(row[0]) for row in conn.exec_driver_sql(f"{prefix} {compiled}", values)]
+        bound: Any = tuple(state.parameters[name] for name in state.positiontup or ())
+        return [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {state.statement}", bound)]
+    return [str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {state.statement}", state.parameters)]
 
 
-def test_blocking_searches_the_token_index_and_the_case_and_person_keys(engine: Engine) -> None:
+def test_blocking_searches_the_token_index(engine: Engine) -> None:
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            plan = _plan(conn, "EXPLAIN QUERY PLAN")
-            token_steps = [step for step in plan if "signal_tokens" in step]
-            assert token_steps == ["SEARCH signal_tokens USING INDEX ix_signal_tokens_token_hash_id (token_hash=?)"] * 3
-            assert [step for step in plan if "case_signals" in step] == [
-                "SEARCH case_signals USING INDEX sqlite_autoindex_case_signals_1 (signal_id=?)"
-            ] * 3
-            assert [step for step in plan if "signal_persons" in step] == [
-                "SEARCH signal_persons USING INDEX sqlite_autoindex_signal_persons_1 (signal_id=?) LEFT-JOIN"
-            ] * 3
-        else:
+        if engine.dialect.name != "sqlite":
             # PostgreSQL picks sequential scans on tiny tables; forbid them to see that the indexes serve
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = "\n".join(_plan(conn, "EXPLAIN"))
-            assert "Seq Scan" not in plan
-            assert plan.count("ix_signal_tokens_token_hash_id") == 3
-            assert "pk_case_signals" in plan and "pk_signal_persons" in plan
+        plan = _plan(conn, cases.token_query(3), TOKENS)
+    if engine.dialect.name == "sqlite":
+        token_steps = [step for step in plan if "signal_tokens" in step]
+        assert token_steps == ["SEARCH signal_tokens USING INDEX ix_signal_tokens_token_hash_id (token_hash=?)"] * 3
+        assert not any(step.startswith("SCAN signal_tokens") for step in plan)
+    else:
+        text = "\n".join(plan)
+        assert "Seq Scan" not in text and text.count("ix_signal_tokens_token_hash_id") == 3
+
+
+def test_candidates_are_read_by_primary_key(engine: Engine) -> None:
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = _plan(conn, cases.records_query(), {"ids": ["s1", "s2", "s3"]})
+    if engine.dialect.name == "sqlite":
+        assert plan == [
+            "SEARCH case_signals USING INDEX sqlite_autoindex_case_signals_1 (signal_id=?)",
+            "SEARCH signal_persons USING INDEX sqlite_autoindex_signal_persons_1 (signal_id=?) LEFT-JOIN",
+        ]
+    else:
+        text = "\n".join(plan)
+        assert "Seq Scan" not in text and "pk_case_signals" in text and "pk_signal_persons" in text
+
+
+def test_the_repository_uses_these_queries(engine: Engine) -> None:
+    """The queries checked above are those linking runs (an empty store answers nothing)."""
+    with engine.connect() as conn:
+        assert cases.token_hits(conn, [b"a" * 32], per_token=100) == []
+        assert cases.candidate_records(conn, {"s1"}) == []
