@@ -83,7 +83,10 @@ class TimedMatcher(Matcher):
 
 
 class BenchHub:
-    def __init__(self, url: str, data_dir: Path, first_day: dt.date, window_days: int | None = None) -> None:
+    def __init__(
+        self, url: str, data_dir: Path, signals: Sequence[SyntheticSignal], window_days: int | None = None
+    ) -> None:
+        first_day = signals[0].signal_date
         self.engine = make_engine(url)
         migrate.upgrade(self.engine)
         settings = Settings(env="test", data_dir=data_dir / "var", database_url=url)
@@ -96,13 +99,15 @@ class BenchHub:
         self.signals = SignalService(self.engine, services.keys.token_key, self.clock, services.routing, self.matcher)
         version = services.routing.import_text(Actor.operator(), SAMPLE_ROUTING.read_text(), source="sample")
         self.routing_version = version.version
-        self.recipients = self._register(services)
-        self.kinds = names.creditor_kinds()
+        # the generator's creditors and municipalities, and any others a data set from elsewhere names
+        self.kinds = names.creditor_kinds() | {s.creditor: s.creditor_kind for s in signals}
+        codes = sorted(set(names.MUNICIPALITIES) | {s.municipality_code for s in signals})
+        self.recipients = self._register(services, codes)
 
-    def _register(self, services: Services) -> dict[str, RecipientKey]:
+    def _register(self, services: Services, codes: Sequence[str]) -> dict[str, RecipientKey]:
         recipients = {}
-        parties: list[tuple[str, str, str | None]] = [(f"gm{c}", "municipality", c) for c in names.MUNICIPALITIES]
-        parties += [(org, kind, None) for org, kind in names.creditor_kinds().items()]
+        parties: list[tuple[str, str, str | None]] = [(f"gm{c}", "municipality", c) for c in codes]
+        parties += [(org, kind, None) for org, kind in sorted(self.kinds.items())]
         for org, kind, code in parties:
             suite = "mlkem768-x25519" if kind == "municipality" else "x25519"
             services.directory.add_organisation(Actor.operator(), org, f"Bench {org}", kind, code)

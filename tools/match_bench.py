@@ -6,6 +6,13 @@ detection, and linking throughput when the store holds 10k and 100k signals.
     python tools/match_bench.py --signals 10000
     python tools/match_bench.py --signals 100000 --seed 1
     python tools/match_bench.py --signals 10000 --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+    python tools/match_bench.py --input population.jsonl
+
+``--input`` scores a data set made elsewhere instead of the generator's: JSON lines in the form
+``tools/synth.py`` prints (``tools.synth.load``: the identity as a creditor writes it, the signal's facts,
+and its truth: the person behind each debtor, the dwelling, the household and the contract). Its
+creditors are registered with the kinds it names; its municipality codes must be in the sample routing
+table (hub/data/routing-sample.csv).
 
 Each signal is built by ``adapters.signals.build_signal`` (identity validation, HPKE sealing for the
 municipality and the creditor, linkage tokens under a shared linkage key), loaded with the hub's
@@ -34,7 +41,7 @@ import sqlalchemy as sa
 from hub.db.tables import case_signals, cases, signal_persons
 from tools import linkage_metrics
 from tools.bench_hub import BenchHub, Timings
-from tools.synth import SyntheticSignal, generate
+from tools.synth import SyntheticSignal, generate, load
 from tools.synth_write import ErrorRates
 
 
@@ -42,6 +49,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--signals", type=int, default=10_000, help="signals to generate and submit")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic population")
+    parser.add_argument("--input", type=Path, help="score this JSON-lines data set instead (see above)")
     parser.add_argument("--days", type=int, help="period of the signal dates (default: tools.synth.period_days)")
     parser.add_argument("--error-scale", type=float, default=1.0, help="multiply every error rate of the population")
     parser.add_argument("--database-url", help="an EMPTY database (default: a temporary SQLite file)")
@@ -52,14 +60,22 @@ def main() -> int:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    signals = generate(args.signals, args.seed, days=args.days, rates=ErrorRates().scaled(args.error_scale))
+    if args.input:
+        try:
+            signals = load(args.input)
+        except (OSError, ValueError) as exc:
+            parser.error(str(exc))
+        if not signals:
+            parser.error(f"{args.input} holds no signals")
+        origin = f"read from {args.input}"
+    else:
+        signals = generate(args.signals, args.seed, days=args.days, rates=ErrorRates().scaled(args.error_scale))
+        origin = f"generated (seed {args.seed})"
     days = (signals[-1].signal_date - signals[0].signal_date).days + 1
-    print(
-        f"generated {len(signals)} signals over {days} days (seed {args.seed}) in {time.perf_counter() - started:.1f} s"
-    )
+    print(f"{len(signals)} signals over {days} days {origin} in {time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
-        hub = BenchHub(url, Path(scratch), signals[0].signal_date, args.window_days)
+        hub = BenchHub(url, Path(scratch), signals, args.window_days)
         try:
             envelopes = hub.build(signals, jobs=args.jobs)
             timings = hub.submit(signals, envelopes)

@@ -8,9 +8,11 @@ couples separate, and new households move into vacated dwellings. Every identity
 creditor writes it (``synth_write``) and passes ``schemas.v1.identity.load_identity``.
 
 Ground truth per signal: the person behind each debtor, the dwelling the household actually lived in on
-the signal date, the household (family) and the contract. Print a sample:
+the signal date, the household (family) and the contract. Print a sample, or write a data set in the
+JSON-lines form that ``tools/match_bench.py --input`` reads (``load``):
 
     python tools/synth.py --signals 20 --seed 1
+    python tools/synth.py --signals 50000 --seed 7 > population.jsonl
 """
 
 from __future__ import annotations
@@ -201,13 +203,60 @@ def generate(n_signals: int, seed: int = 1, **options: Any) -> list[SyntheticSig
     return Generator(n_signals, seed, **options).signals()
 
 
+def dump(signal: SyntheticSignal) -> str:
+    """One JSON line: the form ``load`` reads (dates as ``YYYY-MM-DD``)."""
+    return json.dumps(asdict(signal), default=str, ensure_ascii=False)
+
+
+def load(path: Path) -> list[SyntheticSignal]:
+    """Signals with their truth from a JSON-lines file in the form ``dump`` writes, in order of signal
+    date (stable), so that a data set made elsewhere can be scored by tools/match_bench.py. A line that
+    does not have that form stops the load with its line number."""
+    signals = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                signals.append(_signal(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(
+                    f"{path}:{number}: not a signal with its truth ({type(exc).__name__}: {exc})"
+                ) from None
+    return sorted(signals, key=lambda s: s.signal_date)
+
+
+def _signal(item: dict[str, Any]) -> SyntheticSignal:
+    truth = item["truth"]
+    crisis = item.get("crisis")
+    return SyntheticSignal(
+        creditor=str(item["creditor"]),
+        creditor_kind=str(item["creditor_kind"]),
+        sector=str(item["sector"]),
+        municipality_code=str(item["municipality_code"]),
+        signal_date=dt.date.fromisoformat(item["signal_date"]),
+        amount_cents=int(item["amount_cents"]),
+        periodic_charge_cents=int(item["periodic_charge_cents"]),
+        periods_in_arrears=int(item["periods_in_arrears"]),
+        crisis=(str(crisis[0]), dt.date.fromisoformat(crisis[1])) if crisis else None,
+        identity=dict(item["identity"]),
+        truth=Truth(
+            persons=tuple(str(p) for p in truth["persons"]),
+            dwelling=str(truth["dwelling"]),
+            household=str(truth["household"]),
+            contract=str(truth["contract"]),
+            repeat=bool(truth.get("repeat", False)),
+        ),
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--signals", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     for signal in generate(args.signals, args.seed):
-        print(json.dumps(asdict(signal), default=str, ensure_ascii=False))
+        print(dump(signal))
     return 0
 
 

@@ -4,11 +4,14 @@ with the variations it promises, and scored the way docs/benchmarks.md says."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+
+import pytest
 
 from adapters.tokens import linkage_values
 from schemas.v1.identity import load_identity
 from tools import linkage_metrics
-from tools.synth import generate
+from tools.synth import dump, generate, load
 
 SIGNALS = generate(600, seed=5)
 
@@ -70,3 +73,19 @@ def test_truth_chains_within_the_window_and_municipality() -> None:
         assert len({SIGNALS[i].truth.persons[d] for i, d in group}) == 1
         assert len({SIGNALS[i].municipality_code for i, _ in group}) == 1
         assert len({households[i] for i, _ in group}) == 1  # one person, one household
+
+
+def test_a_data_set_written_as_json_lines_loads_back_equal(tmp_path: Path) -> None:
+    signals = generate(300, seed=4)
+    path = tmp_path / "population.jsonl"
+    path.write_text("".join(dump(s) + "\n" for s in reversed(signals)), encoding="utf-8")
+    loaded = load(path)
+    assert [s.signal_date for s in loaded] == sorted(s.signal_date for s in signals)
+    assert sorted(loaded, key=dump) == sorted(signals, key=dump)
+
+
+def test_a_line_without_truth_is_named_by_its_number(tmp_path: Path) -> None:
+    path = tmp_path / "population.jsonl"
+    path.write_text(dump(generate(1, seed=4)[0]) + "\n\n" + '{"creditor": "x"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"population.jsonl:3: not a signal"):
+        load(path)
