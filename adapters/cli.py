@@ -11,9 +11,14 @@ import logging
 
 import click
 
+from adapters.cli_dossiers import dossiers, referrals
 from adapters.cli_init import init, whoami
+from adapters.cli_outcomes import ddas, outcomes, refer_command
+from adapters.cli_reports import reports
+from adapters.cli_settlements import settlements
 from adapters.cli_signals import signals
 from adapters.cli_watch import watch
+from adapters.portal.cli import portal
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,6 +38,14 @@ cli.add_command(init)
 cli.add_command(whoami)
 cli.add_command(signals)
 cli.add_command(watch)
+cli.add_command(reports)
+cli.add_command(outcomes)
+cli.add_command(ddas)
+cli.add_command(refer_command)
+cli.add_command(referrals)
+cli.add_command(dossiers)
+cli.add_command(settlements)
+cli.add_command(portal)
 
 
 def main() -> None:

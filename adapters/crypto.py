@@ -228,3 +228,16 @@ def token(linkage_key: bytes, kind: str, normalised_value: str) -> str:
         raise KeyFormatError("the linkage key must be 32 bytes")
     digest = hmac.new(linkage_key, f"{kind}|{normalised_value}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def webhook_signature_valid(secret: bytes, message_id: str, timestamp: str, body: bytes, header: str) -> bool:
+    """Whether ``header`` (``webhook-signature``: space-separated ``v1,<base64>``) holds a valid Standard
+    Webhooks signature of ``<id>.<timestamp>.<body>`` under ``secret``; compared in constant time."""
+    signed = message_id.encode() + b"." + timestamp.encode() + b"." + body
+    expected = base64.b64encode(hmac.new(secret, signed, hashlib.sha256).digest())
+    found = False
+    for candidate in header.split():
+        version, _, value = candidate.partition(",")
+        # compare every candidate, so the time taken does not tell which one matched
+        found |= version == "v1" and hmac.compare_digest(value.encode("ascii", "replace"), expected)
+    return found

@@ -1,6 +1,8 @@
-"""The settlement proposal and its answers: the hub checks the shares to the cent, answers at once for
-creditors whose convenant accepts a compliant proposal in advance, the others answer themselves (one asks
-for a better offer and is asked to reconsider), and the counsellor records the agreement."""
+"""The settlement proposal and its answers: the counsellor's adapter computes the shares (an equal split is
+refused by the hub, which checks them to the cent), the hub answers at once for creditors whose convenant
+accepts a compliant proposal in advance, the others answer with their own adapter (one counters and is asked
+to reconsider), and the counsellor records the agreement. The same functions serve ``signaal dossiers``
+and ``signaal settlements``."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.settlements import open_part, seal_part
+from adapters.proposals import Offer
+from adapters.settlement_answers import Answer, check_answer
+from adapters.settlement_exchange import new_id
 from demo.parties import Partner
 from demo.say import Say, euros, percent
-from demo.settlement import Desk, new_id
+from demo.settlement import Walk, creditor_desk
 
 TERM_MONTHS = 18  # NVVK: a regular settlement runs 18 months (since 1 July 2023)
 
@@ -20,121 +24,87 @@ def _first_of_next_month(today: dt.date) -> dt.date:
     return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-def propose(say: Say, desk: Desk) -> dict[str, Any]:
-    """A regular 18-month proposal. Shares split naively come back 422 with the hub's exact shares."""
-    view = desk.view()
+def propose(say: Say, walk: Walk) -> dict[str, Any]:
+    """A regular 18-month proposal. Shares split naively come back 422; the adapter's are the hub's."""
+    view = walk.view()
     admitted = sum(c["claim"]["total_cents"] for c in view["creditors"])
     capacity = max(1_000, admitted * 28 // 100 // TERM_MONTHS // 100 * 100)  # whole euros a month
-    proposal = {
-        "proposal_id": new_id(),
-        "kind": "regular",
-        "monthly_capacity_cents": capacity,
-        "term_months": TERM_MONTHS,
-        "preferential_share_bp": 0,
-    }
-    offered = capacity * TERM_MONTHS
-    naive = [
-        {"participant_id": c["participant_id"], "share_cents": offered // len(view["creditors"])}
-        for c in view["creditors"]
-    ]
+    offer = Offer("regular", monthly_capacity_cents=capacity, term_months=TERM_MONTHS)
     say.line(
         f"claims admitted: {euros(admitted)} from {len(view['creditors'])} creditors; repayment capacity "
-        f"(afloscapaciteit) {euros(capacity)} a month for {TERM_MONTHS} months: {euros(offered)} offered"
+        f"(afloscapaciteit) {euros(capacity)} a month for {TERM_MONTHS} months: {euros(capacity * TERM_MONTHS)} "
+        "offered"
     )
-    response = desk.bank.client.post(desk.path("/proposal"), {**proposal, "shares": naive}, expect=(422,))
-    if response.status_code == 422:
-        problem = response.json()
+    equal = (capacity * TERM_MONTHS) // len(view["creditors"])
+    naive = [{"participant_id": c["participant_id"], "share_cents": equal} for c in view["creditors"]]
+    body = {**offer.body(new_id()), "shares": naive}
+    refused = walk.bank.client.post(walk.desk.path(walk.dossier_id, "/proposal"), body, expect=(422,))
+    if refused.status_code == 422:
         say.line(
-            f"an equal split is refused: 422 {problem['code']}; the hub returns the pro-rata shares "
-            "(pondsgewijs), to the cent"
+            f"an equal split is refused: 422 {refused.json()['code']}; the hub wants pro-rata shares (pondsgewijs)"
         )
-        checked = desk.send("/proposal", {**proposal, "shares": problem["expected_shares"]})
-    else:
-        checked = response.json()
-    ahead = sorted(
-        org
-        for org, pid in desk.participants.items()
-        for check in checked["convenant_checks"]
-        if check["participant_id"] == pid and check["compliant"]
-    )
-    say.line(
-        f"proposal checked: every creditor gets {percent(checked['percentage_bp'])} of its claim; "
-        f"compliant with the convenant of {', '.join(ahead) or 'nobody'}"
-    )
-    return checked
+    walk.plan = walk.desk.plan_proposal(walk.dossier_id, offer)
+    say.line("the counsellor's adapter computes them, to the cent, the way the hub checks them")
+    return {"shares": walk.plan.shares}
 
 
-def send_proposal(say: Say, desk: Desk, named: list[str]) -> None:
+def send_proposal(say: Say, walk: Walk, named: list[str]) -> None:
     """Send the proposal (betaalvoorstel); the hub answers at once for convenants that accept in advance."""
-    desk.send("/proposal/send", {"messages": desk.messages("proposal", named, "Proposal attached.")})
-    inbox = desk.bank.get("/v1/debt-help/messages?unacknowledged=true")["messages"]
-    for message in inbox:
-        if message["kind"] == "proposal_answer" and message["sender_id"] == "hub":
-            facts = message["facts"]
+    assert walk.plan is not None
+    checked = walk.desk.send_proposal(walk.dossier_id, walk.plan, "Proposal attached.")
+    ahead = {c["participant_id"] for c in checked["convenant_checks"] if c["compliant"]}
+    ahead_names = sorted(c.creditor_id or "" for c in walk.in_hub(named) if c.participant_id in ahead)
+    say.line(
+        f"proposal checked and sent: every creditor gets {percent(checked['percentage_bp'])} of its claim; "
+        f"compliant with the convenant of {', '.join(ahead_names) or 'nobody'}"
+    )
+    for message in walk.desk.inbox():
+        if message.kind == "proposal_answer" and message.sender_id == "hub":
+            facts = message.facts
             say.line(
                 f"{facts['creditor_id']}: accepted at once by the hub under convenant {facts['under_convenant']} "
                 "(akkoord onder convenant)"
             )
-        desk.bank.post(f"/v1/debt-help/messages/{message['id']}/ack")
 
 
-def _answer(partner: Partner, desk: Desk, participant: str, answer: str, reason: str | None = None) -> None:
-    message_id = new_id()
-    note = "We accept." if answer == "accept" else "The percentage is too low for us."
-    body = {
-        "message_id": message_id,
-        "sealed": seal_part({"note": note}, "settlement.proposal_answer", message_id, desk.keys[desk.bank.org_id]),
-        "answer": answer,
-        "reason": reason,
-    }
-    partner.post(f"/v1/creditor/settlements/{participant}/proposal-answer", body)
+def _answer(participant_id: str, action: str, **extra: str) -> Answer:
+    checked = check_answer(0, {"participant_id": participant_id, "action": action, **extra})
+    assert isinstance(checked, Answer), checked
+    return checked
 
 
-def answers(say: Say, desk: Desk, creditors: Mapping[str, Partner], named: list[str]) -> None:
-    """Creditors without an advance acceptance read the offer and answer; one first asks for more."""
-    asked_again = False
+def answers(say: Say, walk: Walk, creditors: Mapping[str, Partner], named: list[str]) -> None:
+    """Creditors without an advance acceptance read the offer and answer; one first counters."""
+    countered = False
     for org_id in named:
-        partner, participant = creditors[org_id], desk.participants[org_id]
-        own = partner.get(f"/v1/creditor/settlements/{participant}")
+        desk = creditor_desk(creditors[org_id])
+        desk.inbox()  # the proposal, opened and kept locally
+        own = next(s for s in desk.settlements() if s["dossier_id"] == walk.dossier_id)
         if own["answer"] is not None:
             continue
-        proposal = next(
-            m for m in partner.get("/v1/creditor/messages?unacknowledged=true")["messages"] if m["kind"] == "proposal"
-        )
-        open_part(proposal["sealed"], "settlement.proposal", proposal["id"], partner.encryption_key, org_id)
-        partner.post(f"/v1/creditor/messages/{proposal['id']}/ack")
-        offer = own["offer"]
-        if not asked_again:
-            asked_again = True
-            _answer(partner, desk, participant, "reject", "percentage_too_low")
+        offer, participant = own["offer"], own["participant_id"]
+        if not countered:
+            countered = True
+            desk.send([_answer(participant, "counter", counter="40% over 18 months")])
             say.line(
-                f"{org_id}: offered {euros(offer['share_cents'])} ({percent(offer['share_bp'])}); rejects: "
-                "percentage too low (afwijzing)"
+                f"{org_id}: offered {euros(offer['share_cents'])} ({percent(offer['share_bp'])}); counters with "
+                "40% (afwijzing: percentage too low)"
             )
-            desk.send(
-                "/reconsiderations",
-                {
-                    "messages": desk.messages(
-                        "reconsideration", [org_id], "Nothing more is possible; please reconsider."
-                    )
-                },
-            )
+            to = walk.in_hub([org_id])
+            walk.desk.send(walk.dossier_id, "reconsideration", to, "Nothing more is possible; please reconsider.")
             say.line(f"the counsellor asks {org_id} to reconsider (heroverweging): the capacity is all there is")
-        _answer(partner, desk, participant, "accept")
+            desk.inbox()
+        desk.send([_answer(participant, "accept", note="We accept.")])
         say.line(f"{org_id}: accepts {euros(offer['share_cents'])} (akkoord)")
-    desk.send(f"/creditors/{desk.participants['outside']}/record", {"answer": {"answer": "accept"}})
+    walk.desk.record(walk.dossier_id, walk.outside().participant_id, {"answer": {"answer": "accept"}})
     say.line("the creditor outside the hub agrees by letter; the counsellor records it by hand")
 
 
-def agree(say: Say, desk: Desk, named: list[str]) -> dict[str, Any]:
+def agree(say: Say, walk: Walk, named: list[str]) -> dict[str, Any]:
     """Every creditor accepted: the settlement is agreed (schuldregeling akkoord) and each creditor told."""
     first = _first_of_next_month(dt.date.today())
-    body = {
-        "first_payment_on": first.isoformat(),
-        "messages": desk.messages("agreed", named, "The settlement is agreed."),
-    }
-    desk.send("/agreed", body)
-    view = desk.view()
+    walk.desk.agree(walk.dossier_id, first, "The settlement is agreed.")
+    view = walk.view()
     total = sum(c["share_cents"] or 0 for c in view["creditors"])
     say.line(
         f"AGREED SETTLEMENT (schuldregeling akkoord): dossier is '{view['state']}', "

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapters.municipality import Municipality
 from adapters.push import Push
-from adapters.signals import open_signal_identity
 from adapters.state import PushState
 from adapters.status import refresh_hub_states
 from demo.parties import Partner
@@ -26,7 +26,7 @@ _NOT_REGISTERED = "is not registered at the hub"
 
 @dataclass
 class Household:
-    """One report as the municipality holds it: the hub's view, and the identities it opened locally."""
+    """One report as the municipality holds it: the hub's view, and the identities it opened locally (wire form)."""
 
     report: dict[str, Any]
     identities: list[dict[str, Any]] = field(default_factory=list)
@@ -57,33 +57,19 @@ def push_exports(say: Say, creditors: list[Partner], exports: Path) -> None:
         say.line(f"sent {plural(counts.sent, 'signal')} ({counts.created} new), sealed and signed", indent=2)
 
 
-def _pages(partner: Partner) -> list[dict[str, Any]]:
-    headers, after = [], 0
-    while page := partner.get(f"/v1/municipality/reports?after={after}&limit=1000"):
-        headers.extend(page)
-        after = page[-1]["change_seq"]
-    return headers
-
-
-def _open_all(partner: Partner, report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The municipality's adapter opens every identity sealed for it, with its own private key."""
-    opened = []
-    for signal in report["case"]["signals"]:
-        if signal.get("sealed_identity") is None:
-            continue
-        envelope = {"signal_id": signal["id"], "sector": signal["sector"], "sealed_identity": signal["sealed_identity"]}
-        identity = open_signal_identity(envelope, partner.encryption_key, partner.org_id)
-        opened.append({"sector": signal["sector"], "creditor_id": signal["creditor_id"], "identity": identity})
-    return opened
-
-
 def receive_reports(say: Say, municipality: Partner) -> list[Household]:
-    """Pull the report inbox, open the sealed identities, store them, acknowledge: the hub forgets them.
+    """``signaal reports pull`` (``adapters.municipality``): fetch the report inbox, open the sealed identities
+    with the municipality's own key, store them locally, and only then acknowledge: the hub forgets them.
 
     A report whose case was merged into another one (a later signal linked two households' cases) only
     points at the live report, so the households are the reports that are not ``merged``."""
-    reports = [municipality.get(f"/v1/municipality/reports/{h['id']}") for h in _pages(municipality)]
-    households = [Household(r, _open_all(municipality, r)) for r in reports if r["state"] != "merged"]
+    assert municipality.config is not None
+    local = Municipality(municipality.config)
+    pulled = local.pull()
+    reports = [local.store.report(case_id) for case_id in local.store.case_ids(include_merged=True)]
+    households = [
+        Household(r, list(local.store.identities(r["id"]).values())) for r in reports if r["state"] != "merged"
+    ]
     signals = sum(len(h.report["case"]["signals"]) for h in households)
     multi = sum(len(h.creditors) > 1 for h in households)
     crisis = sum(any(s.get("crisis") for s in h.report["case"]["signals"]) for h in households)
@@ -96,7 +82,7 @@ def receive_reports(say: Say, municipality: Partner) -> list[Household]:
         say.line(
             f"{plural(merged, 'report')} more were merged: a later signal showed two cases were one household", indent=2
         )
-    people = [i["identity"] for h in households for i in h.identities]
+    people = [identity for h in households for identity in h.identities]
     debtors = [d for identity in people for d in identity["debtors"]]
     say.line(
         f"opened {plural(len(people), 'sealed identity', 'sealed identities')} with its own private key: "
@@ -104,12 +90,8 @@ def receive_reports(say: Say, municipality: Partner) -> list[Household]:
         f"phone numbers, {sum('bsn' in d for d in debtors)} BSNs (health insurer only)",
         indent=2,
     )
-    live = {h.case_id: h for h in households}
-    for report in reports:
-        acked = municipality.post(f"/v1/municipality/reports/{report['id']}/ack", {"version": report["version"]})
-        if report["id"] in live:
-            live[report["id"]].report = acked
-    say.line("stored them and acknowledged every report: the hub deleted its sealed copies", indent=2)
+    if pulled.result.acknowledged == len(reports):
+        say.line("stored them and acknowledged every report: the hub deleted its sealed copies", indent=2)
     return households
 
 

@@ -78,14 +78,19 @@ def set_up_partner(tmp_path: Path, database_url: str, hub_url: str, org_id: str,
     home = tmp_path / org_id
     args = ["init", "--dir", str(home), "--org", org_id, "--kind", kind, "--hub", hub_url]
     result = run(*args, "--linkage-key", str(key_file), "--name", f"Test {org_id}")
-    assert result.exit_code == 0, result.output
-    for command in operator_commands(result.output):
+    register_initialised(result, database_url, tmp_path, home)
+    return Partner(org_id, kind, home)
+
+
+def register_initialised(init: Result, database_url: str, tmp_path: Path, home: Path) -> None:
+    """After ``signaal init``: the operator runs the printed commands; retries are cut to two tries."""
+    assert init.exit_code == 0, init.output
+    for command in operator_commands(init.output):
         done = hub(database_url, tmp_path, *command)
         assert done.exit_code == 0, done.output
     config = home / "config.toml"
     # retries back off for seconds: two tries keep a test of a failing hub quick
     config.write_text(config.read_text().replace("retry_attempts = 5", "retry_attempts = 2"))
-    return Partner(org_id, kind, home)
 
 
 def operator_commands(init_output: str) -> list[list[str]]:
