@@ -25,6 +25,7 @@ from hub.db import evidence as evidence_repo
 from hub.domain import match_levels
 from hub.domain.evidence import Actor
 from hub.errors import InvalidParam, NotFound, ValidationFailed
+from hub.services.erased import check_not_erased
 from hub.services.report_changes import record_changes
 
 
@@ -76,6 +77,7 @@ class CaseService:
     def yours(self, conn: sa.Connection, actor: Actor, case_id: str) -> sa.Row[Any]:
         row = views.find(conn, case_id)
         if row is None or row.municipality_id != actor.organisation_id:
+            check_not_erased(conn, case_id, municipality_id=actor.organisation_id)
             raise NotFound(f"No case {case_id} of yours.", code="case_unknown")
         return row
 

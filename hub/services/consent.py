@@ -35,13 +35,14 @@ from consent.records import (
     is_case_id,
     record_view,
 )
-from hub import crypto
 from hub.db import consent as repo
 from hub.db import directory as directory_repo
 from hub.db import evidence as evidence_repo
 from hub.db.signals import add_events
 from hub.domain.evidence import Actor
 from hub.errors import Conflict, Forbidden, InvalidParam, NotFound, ValidationFailed
+from hub.keys import HubKeys
+from hub.services.erased import check_not_erased
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,8 @@ def _as_problems() -> Iterator[None]:
 
 
 class ConsentService:
-    def __init__(self, engine: Engine, signer: crypto.HubSigner, clock: Callable[[], dt.datetime]) -> None:
-        self._engine, self._signer, self._clock = engine, signer, clock
+    def __init__(self, engine: Engine, keys: HubKeys, clock: Callable[[], dt.datetime]) -> None:
+        self._engine, self._keys, self._clock = engine, keys, clock
 
     # --- the moment of use ---------------------------------------------------------------------------
     def check(self, actor: Actor, purpose: str, case_id: str) -> LoggedDecision:
@@ -107,6 +108,7 @@ class ConsentService:
             raise ValidationFailed(reason, invalid_params=[InvalidParam("case_id", reason)])
         now, purpose = self._clock(), purpose[:32]
         with self._engine.begin() as conn:
+            check_not_erased(conn, case_id)
             records = repo.for_case(conn, case_id, purpose=purpose)
             decision = may(Party(actor.organisation_id, actor.kind), purpose, Case(case_id, records), now)
             verdict = "allow" if decision.allowed else "deny"
@@ -141,6 +143,7 @@ class ConsentService:
         now, consent_id = self._clock(), str(uuid.uuid4())
         purpose, recipients = PURPOSES[body["purpose"]], list(body["recipients"])
         with self._engine.begin() as conn, _as_problems():
+            check_not_erased(conn, body["case_id"])
             kinds = {org: self._active_kind(conn, org) for org in recipients}
             check_grant(
                 purpose,
@@ -219,6 +222,7 @@ class ConsentService:
         """The case's consents that name the caller as recorder or recipient."""
         now = self._clock()
         with self._engine.connect() as conn:
+            check_not_erased(conn, case_id)
             records = repo.for_case(conn, case_id)
         return [record_view(r, now) for r in records if actor.organisation_id in r.parties()]
 
@@ -229,6 +233,7 @@ class ConsentService:
     def decisions(self, actor: Actor, case_id: str, *, after: int, limit: int) -> list[dict[str, Any]]:
         """Decisions on the case about the caller, and on the purposes it recorded consent for."""
         with self._engine.connect() as conn:
+            check_not_erased(conn, case_id)
             recorded = sorted(
                 {r.purpose for r in repo.for_case(conn, case_id) if r.recorder_id == actor.organisation_id}
             )
@@ -241,11 +246,14 @@ class ConsentService:
     # --- receipts ------------------------------------------------------------------------------------
     @property
     def key_id(self) -> str:
-        return receipts.key_id_for(self._signer.public_key())
+        return self._keys.signing_key_id
 
     def hub_key(self) -> dict[str, Any]:
-        """The published key(s) that verify receipts: ``GET /v1/hub-key``."""
-        return receipts.hub_key_document([self._signer.public_key()])
+        """The published keys that verify receipts, each with the time it signed from and until (the
+        current one: until null), so receipts signed before a rotation still verify: ``GET /v1/hub-key``."""
+        return receipts.hub_key_document(
+            [(k.public_key, k.valid_from, k.valid_until) for k in self._keys.published_signing_keys()]
+        )
 
     def receipt(self, actor: Actor, consent_id: str) -> bytes:
         """A receipt of the consent as it stands now, signed with the hub's key (and logged): the
@@ -261,7 +269,8 @@ class ConsentService:
             purpose: Purpose = PURPOSES[record.purpose]
             body = receipts.build_receipt(record, purpose, names, receipt_id=str(uuid.uuid4()), issued_at=now)
             evidence_repo.append(conn, actor, "consent.receipt", object_type="consent", object_id=consent_id, at=now)
-            return receipts.canonical(receipts.sign_receipt(body, self.key_id, self._signer.sign))
+            key = self._keys.ring("signing").current  # id and key from one reading of the keyring
+            return receipts.canonical(receipts.sign_receipt(body, key.key_id, key.signer.sign))
 
     # --- helpers -------------------------------------------------------------------------------------
     def _party_record(self, conn: sa.Connection, actor: Actor, consent_id: str, *, lock: bool = False) -> ConsentRecord:

@@ -24,6 +24,7 @@ from hub.domain import signals as signal_rules
 from hub.domain.evidence import Actor
 from hub.errors import Conflict, NotFound
 from hub.services.cases import CaseService
+from hub.services.erased import check_not_erased
 
 
 class ReportService:
@@ -154,6 +155,7 @@ class ReportService:
     def _yours(self, conn: sa.Connection, actor: Actor, case_id: str) -> sa.Row[Any]:
         report = repo.get(conn, case_id)
         if report is None or report.municipality_id != actor.organisation_id:
+            check_not_erased(conn, case_id, municipality_id=actor.organisation_id)
             raise NotFound(f"No report {case_id} of yours.", code="report_unknown")
         return report
 

@@ -27,6 +27,7 @@ from hub.domain import settlement_states as states
 from hub.domain.evidence import Actor
 from hub.errors import Conflict, InvalidParam, NotFound
 from hub.services.consent import ConsentService
+from hub.services.erased import check_not_erased
 from hub.services.settlements import common
 from schemas.v1.settlement import ReferralSchema
 
@@ -125,6 +126,7 @@ class ReferralService:
         """The case must be one whose signals were routed to the referring municipality."""
         case = case_views.find(conn, case_id)
         if case is None or case.municipality_id != actor.organisation_id:
+            check_not_erased(conn, case_id, municipality_id=actor.organisation_id)
             raise NotFound(f"No case {case_id} of yours.", code="case_unknown")
 
     def _check_recipient(
