@@ -47,8 +47,14 @@ def key_id_for(public_key: bytes) -> str:
     return "hub-ed25519-" + hashlib.sha256(public_key).hexdigest()[:16]
 
 
-def hub_key_document(public_keys: Sequence[bytes]) -> dict[str, Any]:
-    """What ``GET /v1/hub-key`` publishes: every key that may have signed a receipt still in use."""
+#: A published key: the raw public key, and the time it signed receipts from and until (None: open).
+PublishedKey = tuple[bytes, dt.datetime | None, dt.datetime | None]
+
+
+def hub_key_document(public_keys: Sequence[bytes | PublishedKey]) -> dict[str, Any]:
+    """What ``GET /v1/hub-key`` publishes: every key that may have signed a receipt still in use, the current
+    one first. ``valid_from``/``valid_until`` say when a key signed (``valid_until`` null: it signs now)."""
+    entries = [(key, None, None) if isinstance(key, bytes) else key for key in public_keys]
     return {
         "keys": [
             {
@@ -56,8 +62,10 @@ def hub_key_document(public_keys: Sequence[bytes]) -> dict[str, Any]:
                 "use": "signing",
                 "suite": "ed25519",
                 "public_key": base64.b64encode(key).decode("ascii"),
+                "valid_from": _ts(valid_from),
+                "valid_until": _ts(valid_until),
             }
-            for key in public_keys
+            for key, valid_from, valid_until in entries
         ]
     }
 

@@ -2,9 +2,9 @@
 
 Operator commands (``hub db upgrade``, ``hub routing import``, ``hub org add``, ``hub key add``) run the
 real click command in this process, with the environment pointing at the demo's data directory: the same
-code an operator's shell runs, without starting Python twenty times. ``hub serve`` (gunicorn) runs as a
-child process in its own session, so Ctrl-C reaches the demo, which then stops the hub cleanly. The hub's
-log (JSON lines, no personal data) goes to a file.
+code an operator's shell runs, without starting Python twenty times. ``hub serve`` (gunicorn) and
+``hub scheduler`` run as child processes in their own sessions, so Ctrl-C reaches the demo, which then stops
+them cleanly. Their logs (JSON lines, no personal data) go to files.
 """
 
 from __future__ import annotations
@@ -143,3 +143,31 @@ class HubProcess:
         except OSError:
             return "(no log)"
         return "\n".join("  " + line for line in text.splitlines()[-lines:])
+
+
+class SchedulerProcess(HubProcess):
+    """``hub scheduler`` beside the served hub, as in production: webhook delivery, settlement deadlines and
+    purges, one process holding the database lock. Its log (JSON lines) goes to its own file."""
+
+    def argv(self) -> list[str]:
+        script = Path(sys.executable).with_name("hub")
+        if script.exists():
+            return [str(script), "scheduler"]
+        return [sys.executable, "-c", "from hub.cli import main; main()", "scheduler"]
+
+    def wait_ready(self, timeout: float = 60.0) -> float:
+        """Seconds until the hub's ``/readyz`` shows the scheduler's heartbeat (it holds the lock)."""
+        started = time.monotonic()
+        while True:
+            if self.process is None or self.process.poll() is not None:
+                raise DemoError(
+                    f"the scheduler stopped while starting; the end of its log ({self.log_path}):\n{self.tail()}"
+                )
+            try:
+                if requests.get(f"{self.url}/readyz", timeout=2).json().get("scheduler_heartbeat"):
+                    return time.monotonic() - started
+            except (requests.RequestException, ValueError):
+                pass
+            if time.monotonic() - started > timeout:
+                raise DemoError(f"the scheduler did not start within {timeout:.0f} s; see {self.log_path}")
+            time.sleep(0.2)

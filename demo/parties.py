@@ -5,6 +5,8 @@ configuration (``adapters.setup``), the hub operator registers them with the ``h
 from __future__ import annotations
 
 import base64
+import csv
+import datetime as dt
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,6 +71,27 @@ ADMIN = OrgSpec("hub-beheer", "hub_admin", "Signaalhub beheer (demo)", "hub admi
 CREDITORS = (HOUSING, ENERGY, HEALTH)
 MUNICIPALITIES = (HAARLEM, GRONINGEN)
 ALL = (*CREDITORS, *MUNICIPALITIES, KREDIETBANK, ADMIN)
+
+
+def other_municipalities(on: dt.date) -> tuple[OrgSpec, ...]:
+    """Every other municipality the hub's sample routing table routes to on ``on``: the sample exports'
+    households live all over it, and a signal can only go to a registered municipality. The walk follows
+    Haarlem; these receive their reports the same way. (Named by code only: the output names no place a
+    surname could share.)"""
+    from hub.cli_routing import SAMPLE  # noqa: PLC0415 - the table the operator imports with --sample
+
+    with SAMPLE.open(encoding="utf-8", newline="") as handle:
+        codes = {
+            row["gemeentecode"]
+            for row in csv.DictReader(handle)
+            if dt.date.fromisoformat(row["valid_from"]) <= on
+            and (not row["valid_to"] or on < dt.date.fromisoformat(row["valid_to"]))
+        }
+    walked = {spec.municipality_code for spec in MUNICIPALITIES}
+    return tuple(
+        OrgSpec(f"gm{code}", "municipality", f"Gemeente {code}", "municipality (gemeente)", municipality_code=code)
+        for code in sorted(codes - walked)
+    )
 
 
 @dataclass
@@ -136,6 +159,15 @@ def set_up_all(say: Say, partners_dir: Path, hub_url: str) -> dict[str, Partner]
             say.line("the others the same way:")
         else:
             say.line(f"{spec.org_id:<26} {spec.role}", indent=2)
+    others = other_municipalities(dt.date.today())
+    for spec in others:
+        partners[spec.org_id] = set_up(say, spec, partners_dir, hub_url, linkage_key, show=False)
+    if others:
+        say.line(
+            f"and the {len(others)} other municipalities the sample addresses route to: "
+            + ", ".join(spec.org_id for spec in others),
+            indent=2,
+        )
     return partners
 
 

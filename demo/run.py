@@ -1,7 +1,8 @@
 """``python3 scripts/dev.py demo`` (or ``python -m demo.run``): the whole chain on one machine.
 
-Brings up the hub on SQLite, registers a housing corporation, an energy supplier, a health insurer, two
-municipalities, a debt-help service and the hub's administrators with real keys, pushes the synthetic
+Brings up the hub on SQLite with its scheduler, registers a housing corporation, an energy supplier, a health
+insurer, two municipalities (and every other municipality the sample addresses route to), a debt-help service
+and the hub's administrators with real keys, pushes the synthetic
 sample exports through the real adapters, and walks the chain from signal to agreed settlement, saying
 each step in plain words. Then it keeps the hub running (docs at /docs) until Ctrl-C, or stops with
 ``--exit``. Exit status 0 when the walk completed, 1 when it stopped with the reason, 2 for bad usage.
@@ -26,7 +27,7 @@ from adapters.client import HubClientError, HubUnreachableError
 from adapters.config import ConfigError
 from adapters.setup import SetupError
 from demo import ROOT, negotiation, parties, samples, settlement, steps
-from demo.hubproc import HubProcess, check_port, operator, use_data_dir
+from demo.hubproc import HubProcess, SchedulerProcess, check_port, operator, use_data_dir
 from demo.say import DemoError, Say
 
 MARKER = ".signaalhub-demo"
@@ -83,8 +84,10 @@ def choose_data_dir(requested: Path, fresh: bool) -> tuple[Path, str | None]:
     return requested, None
 
 
-def start_hub(say: Say, data_dir: Path, port: int, workers: int) -> HubProcess:
-    """Migrate, import the routing table, start ``hub serve``: the operator's first morning."""
+def start_hub(say: Say, data_dir: Path, port: int, workers: int, scheduler: SchedulerProcess) -> HubProcess:
+    """Migrate, import the routing table, start ``hub serve`` and ``hub scheduler``: the operator's first
+    morning. The scheduler starts alongside (it needs only the database) and runs deliveries, settlement
+    deadlines and purges on time, as in production."""
     say.step("The hub comes up on SQLite (operator)")
     operator(say, ["db", "upgrade"])
     imported = operator(say, ["routing", "import", "--sample"])
@@ -92,9 +95,22 @@ def start_hub(say: Say, data_dir: Path, port: int, workers: int) -> HubProcess:
     hub = HubProcess(port, data_dir / "hub.log", workers)
     say.command(["hub", "serve", "--port", str(port), "--workers", str(workers)])
     hub.start()
-    seconds = hub.wait_ready()
+    scheduler.start()
+    try:
+        seconds = hub.wait_ready()
+        say.line(
+            f"listening on {hub.url} after {seconds:.1f} s; its log (JSON lines, no personal data): "
+            f"{_shown(hub.log_path)}",
+            indent=2,
+        )
+        say.command(["hub", "scheduler"])
+        scheduler.wait_ready()
+    except DemoError:
+        hub.stop()
+        raise
     say.line(
-        f"listening on {hub.url} after {seconds:.1f} s; its log (JSON lines, no personal data): {_shown(hub.log_path)}",
+        "holds the scheduler lock: webhook delivery every 2 s, settlement deadlines, retention and other purges; "
+        f"its log: {_shown(scheduler.log_path)}",
         indent=2,
     )
     return hub
@@ -159,10 +175,16 @@ def walk(say: Say, hub: HubProcess, data_dir: Path, samples_dir: Path | None) ->
 
 def _finish(say: Say, hub: HubProcess) -> None:
     ready = requests.get(f"{hub.url}/readyz", timeout=5).json()
+    exposed = requests.get(f"{hub.url}/metrics", timeout=5).text
+    runs = sum(
+        float(line.rsplit(" ", 1)[1]) for line in exposed.splitlines() if line.startswith("signaalhub_jobs_run_total")
+    )
     say.step(f"Done in {say.elapsed():.0f} s. The hub keeps its data; look around")
     say.line(f"API docs:  {hub.url}/docs   (OpenAPI: {hub.url}/openapi.json)")
-    say.line(f"readiness: {hub.url}/readyz   ({ready.get('status')})")
-    say.line(f"metrics:   {hub.url}/metrics")
+    say.line(
+        f"readiness: {hub.url}/readyz   ({ready.get('status')}; scheduler heartbeat {ready.get('scheduler_heartbeat')})"
+    )
+    say.line(f"metrics:   {hub.url}/metrics   ({runs:.0f} scheduler job runs so far)")
 
 
 def _on_sigterm(_signum: int, _frame: FrameType | None) -> NoReturn:
@@ -174,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     say = Say()
     signal.signal(signal.SIGTERM, _on_sigterm)
     hub: HubProcess | None = None
+    scheduler: SchedulerProcess | None = None
     serving = False
     try:
         check_port(args.port)
@@ -183,7 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         use_data_dir(data_dir)
         say.title("Signaalhub demo: the debt early-warning chain, from arrears export to agreed settlement")
         say.line(f"data: {_shown(data_dir)}" + (f"  ({note})" if note else ""), indent=0)
-        hub = start_hub(say, data_dir, args.port, args.workers)
+        scheduler = SchedulerProcess(args.port, data_dir / "scheduler.log")
+        hub = start_hub(say, data_dir, args.port, args.workers, scheduler)
         walk(say, hub, data_dir, args.samples)
         _finish(say, hub)
         if args.exit:
@@ -211,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         if hub is not None:
             hub.stop()
 

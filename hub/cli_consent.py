@@ -78,8 +78,9 @@ def _keys_from_file(path: Path) -> dict[str, bytes]:
 
 
 def _own_keys() -> dict[str, bytes]:
+    """Every signing key of this hub's keyring, retired ones too: receipts signed before a rotation verify."""
     try:
-        public = load_hub_keys(Settings.from_env()).signer.public_key()
+        published = load_hub_keys(Settings.from_env()).published_signing_keys()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
-    return {receipts.key_id_for(public): public}
+    return {key.key_id: key.public_key for key in published}

@@ -104,6 +104,12 @@ def webhook_signature(secret: bytes, message_id: str, timestamp: int, body: byte
     return "v1," + base64.b64encode(hmac.new(secret, signed, hashlib.sha256).digest()).decode("ascii")
 
 
+def webhook_signatures(secrets: list[bytes], message_id: str, timestamp: int, body: bytes) -> str:
+    """One ``v1,...`` signature per secret, space-separated, as Standard Webhooks allows while a secret is
+    rotated: a receiver accepts the message when any one of them verifies with the secret it holds."""
+    return " ".join(webhook_signature(secret, message_id, timestamp, body) for secret in secrets)
+
+
 class HubSigner:
     """The hub's Ed25519 key: signs receipts; its public key is published for offline verification."""
 
@@ -120,34 +126,70 @@ class HubSigner:
         return base64.b64encode(self.public_key()).decode("ascii")
 
 
+def signer_from_pem(pem: bytes, where: str = "the key") -> HubSigner:
+    """The hub's Ed25519 signer from a PEM (PKCS#8) private key."""
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise KeyFormatError(f"{where} is not a PEM private key") from exc
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        raise KeyFormatError(f"{where} does not hold an Ed25519 private key")
+    return HubSigner(key)
+
+
 def load_signer(path: Path) -> HubSigner:
     """Load the hub's Ed25519 private key from a PEM (PKCS#8) file."""
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, ed25519.Ed25519PrivateKey):
-        raise KeyFormatError(f"{path} does not hold an Ed25519 private key")
-    return HubSigner(key)
+    return signer_from_pem(path.read_bytes(), str(path))
+
+
+def parse_secret_key(data: bytes, where: str = "the key") -> bytes:
+    """A symmetric hub key (token re-keying, webhook): 32 random bytes, raw or as base64."""
+    raw = data.strip()
+    try:
+        key = raw if len(raw) == TOKEN_KEY_BYTES else base64.b64decode(raw, validate=True)
+    except ValueError as exc:
+        raise KeyFormatError(f"{where} is neither {TOKEN_KEY_BYTES} raw bytes nor base64") from exc
+    if len(key) < TOKEN_KEY_BYTES:
+        raise KeyFormatError(f"{where} must hold at least {TOKEN_KEY_BYTES} bytes of key")
+    return key
 
 
 def load_token_key(path: Path) -> bytes:
     """Load the hub's token re-keying key: 32 random bytes, stored raw or as base64."""
-    raw = path.read_bytes().strip()
-    key = raw if len(raw) == TOKEN_KEY_BYTES else base64.b64decode(raw, validate=True)
-    if len(key) < TOKEN_KEY_BYTES:
-        raise KeyFormatError(f"{path} must hold at least {TOKEN_KEY_BYTES} bytes of key")
-    return key
+    return parse_secret_key(path.read_bytes(), str(path))
+
+
+def secret_key_id(kind: str, key: bytes) -> str:
+    """A public name for a symmetric hub key: ``hub-<kind>-`` and 16 hex digits of a hash of the key, so a
+    keyring can say which key is which without showing any of it."""
+    return f"hub-{kind}-" + hashlib.sha256(b"signaalhub/v1|key-id|" + key).hexdigest()[:16]
+
+
+def new_signing_key_pem() -> bytes:
+    """A new Ed25519 private key as PEM (PKCS#8)."""
+    return ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def new_secret_key_text() -> bytes:
+    """A new random symmetric key, base64."""
+    return base64.b64encode(os.urandom(TOKEN_KEY_BYTES))
 
 
 def generate_signing_key_file(path: Path) -> None:
     """Write a new Ed25519 private key (PEM, mode 0600). Used outside production only."""
-    pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    _write_secret(path, pem)
+    _write_secret(path, new_signing_key_pem())
 
 
 def generate_token_key_file(path: Path) -> None:
     """Write a new random token key (base64, mode 0600). Used outside production only."""
-    _write_secret(path, base64.b64encode(os.urandom(TOKEN_KEY_BYTES)) + b"\n")
+    _write_secret(path, new_secret_key_text() + b"\n")
+
+
+def write_new_secret_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file, mode 0600; ``FileExistsError`` when ``path`` exists."""
+    _write_secret(path, data)
 
 
 def _write_secret(path: Path, data: bytes) -> None:
@@ -155,3 +197,26 @@ def _write_secret(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+
+
+def replace_secret_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (a new file renamed over the old one), so a process reading
+    it sees the old or the new content, never half of one. The new file keeps the old one's owner, group and
+    permissions less any for others (so the hub's service user still reads it); a new file is mode 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    old = path.stat() if path.exists() else None
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if old is not None:
+                os.fchmod(handle.fileno(), old.st_mode & 0o660)
+                if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+                    os.fchown(handle.fileno(), old.st_uid, old.st_gid)  # PermissionError: run as the files' owner
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -14,11 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
+from hub.db import job_runs
 from hub.db.tables import outbox, signals, webhook_deliveries
 
 
@@ -54,12 +55,37 @@ class Metrics:
 
 
 class StoreCollector(Collector):
-    """Gauges read from the database when scraped: outbox depth and age, deliveries by status, signals held."""
+    """Read from the database when scraped: outbox depth and age, deliveries by status, signals held, and
+    what the scheduler process did (job runs by outcome, rows purged by kind)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        yield from self._outbox()
+        yield from self._jobs()
+
+    def _jobs(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        with self._engine.connect() as conn:
+            runs, purged = job_runs.runs(conn), job_runs.purged(conn)
+        counted = CounterMetricFamily(
+            "signaalhub_jobs_run", "Scheduler job runs, by job and outcome (ok, error)", labels=["job", "outcome"]
+        )
+        last = GaugeMetricFamily(
+            "signaalhub_job_last_run_timestamp_seconds", "When each scheduler job last ran (Unix time)", labels=["job"]
+        )
+        latest: dict[str, float] = {}
+        for row in runs:
+            counted.add_metric([row.job_id, row.outcome], row.runs)
+            latest[row.job_id] = max(latest.get(row.job_id, 0.0), row.last_run_at.timestamp())
+        for job_id, at in sorted(latest.items()):
+            last.add_metric([job_id], at)
+        rows = CounterMetricFamily("signaalhub_purged_rows", "Rows deleted by the purge jobs, by kind", labels=["kind"])
+        for row in purged:
+            rows.add_metric([row.kind], row.rows)
+        yield from (counted, last, rows)
+
+    def _outbox(self) -> Iterator[GaugeMetricFamily]:
         now = time.time()
         with self._engine.connect() as conn:
             undispatched = conn.execute(
@@ -71,6 +97,11 @@ class StoreCollector(Collector):
             oldest = conn.execute(
                 sa.select(sa.func.min(webhook_deliveries.c.created_at)).where(webhook_deliveries.c.status == "pending")
             ).scalar_one()
+            retrying = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(webhook_deliveries)
+                .where(webhook_deliveries.c.status == "pending", webhook_deliveries.c.attempts > 0)
+            ).scalar_one()
             held = conn.execute(sa.select(sa.func.count()).select_from(signals)).scalar_one()
         yield GaugeMetricFamily(
             "signaalhub_outbox_undispatched_events", "Outbox events not yet fanned out", value=undispatched
@@ -81,6 +112,11 @@ class StoreCollector(Collector):
         for status, count in by_status:
             deliveries.add_metric([status], count)
         yield deliveries
+        yield GaugeMetricFamily(
+            "signaalhub_webhook_deliveries_retrying",
+            "Pending webhook deliveries whose last attempt failed (to be retried until HUB_WEBHOOK_RETRY_HOURS)",
+            value=retrying,
+        )
         yield GaugeMetricFamily(
             "signaalhub_outbox_oldest_pending_age_seconds",
             "Age of the oldest pending webhook delivery",

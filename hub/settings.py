@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -57,9 +57,14 @@ class Settings:
     token_key_file: Path | None = None
     signing_key_file: Path | None = None
     webhook_key_file: Path | None = None
+    # the same keys given as the content itself (a keyring or one bare key); never shown in a repr
+    token_key: str | None = field(default=None, repr=False)
+    signing_key: str | None = field(default=None, repr=False)
+    webhook_key: str | None = field(default=None, repr=False)
     retention_days: int = 183
     sealed_max_days: int = 30
     sealed_warn_days: int = 7
+    consent_warn_days: int = 14
     webhook_retry_hours: int = 24
     webhook_timeout_seconds: int = 10
     match_window_days: int = match_model.DEFAULT_WINDOW_DAYS
@@ -73,6 +78,10 @@ class Settings:
             raise SettingsError(f"HUB_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}")
         if not self.database_url:
             object.__setattr__(self, "database_url", default_sqlite_url(self.data_dir))
+        for name in ("token", "signing", "webhook"):
+            if getattr(self, f"{name}_key_file") is not None and getattr(self, f"{name}_key") is not None:
+                var = f"HUB_{name.upper()}_KEY"
+                raise SettingsError(f"{var}_FILE and {var} are both set; give the {name} keys one way")
         for name in (
             "max_body_bytes",
             "signature_window_seconds",
@@ -81,6 +90,7 @@ class Settings:
             "webhook_retry_hours",
             "retention_days",
             "sealed_max_days",
+            "consent_warn_days",
             "webhook_timeout_seconds",
             "match_window_days",
         ):
@@ -125,9 +135,13 @@ class Settings:
             token_key_file=get("HUB_TOKEN_KEY_FILE", path, None),
             signing_key_file=get("HUB_SIGNING_KEY_FILE", path, None),
             webhook_key_file=get("HUB_WEBHOOK_KEY_FILE", path, None),
+            token_key=get("HUB_TOKEN_KEY", text, None),
+            signing_key=get("HUB_SIGNING_KEY", text, None),
+            webhook_key=get("HUB_WEBHOOK_KEY", text, None),
             retention_days=get("HUB_RETENTION_DAYS", _int, cls.retention_days),
             sealed_max_days=get("HUB_SEALED_MAX_DAYS", _int, cls.sealed_max_days),
             sealed_warn_days=get("HUB_SEALED_WARN_DAYS", _int, cls.sealed_warn_days),
+            consent_warn_days=get("HUB_CONSENT_WARN_DAYS", _int, cls.consent_warn_days),
             webhook_retry_hours=get("HUB_WEBHOOK_RETRY_HOURS", _int, cls.webhook_retry_hours),
             webhook_timeout_seconds=get("HUB_WEBHOOK_TIMEOUT_SECONDS", _int, cls.webhook_timeout_seconds),
             match_window_days=get("HUB_MATCH_WINDOW_DAYS", _int, cls.match_window_days),
@@ -145,12 +159,21 @@ class Settings:
         missing = []
         if not explicit_database_url or not self.database_url:
             missing.append("HUB_DATABASE_URL (the production store; SQLite is not assumed)")
-        if self.token_key_file is None:
-            missing.append("HUB_TOKEN_KEY_FILE (the hub's token re-keying key)")
-        if self.signing_key_file is None:
-            missing.append("HUB_SIGNING_KEY_FILE (the hub's Ed25519 signing key)")
-        if self.webhook_key_file is None:
-            missing.append("HUB_WEBHOOK_KEY_FILE (the key webhook secrets are derived from)")
+        for file, text, what in (
+            (
+                self.token_key_file,
+                self.token_key,
+                "HUB_TOKEN_KEY_FILE or HUB_TOKEN_KEY (the hub's token re-keying key)",
+            ),
+            (
+                self.signing_key_file,
+                self.signing_key,
+                "HUB_SIGNING_KEY_FILE or HUB_SIGNING_KEY (its Ed25519 signing key)",
+            ),
+            (self.webhook_key_file, self.webhook_key, "HUB_WEBHOOK_KEY_FILE or HUB_WEBHOOK_KEY (webhook secrets' key)"),
+        ):
+            if file is None and text is None:
+                missing.append(what)
         if missing:
             raise SettingsError("HUB_ENV=production refuses to start; missing: " + "; ".join(missing))
         for var, file in (

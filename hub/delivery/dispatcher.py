@@ -25,6 +25,7 @@ from hub.db import signals as signals_repo
 from hub.db import webhooks as repo
 from hub.delivery.http import build_session
 from hub.domain.events import event_view
+from hub.keys import HubKeys
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,11 @@ class Dispatcher:
         self,
         engine: Engine,
         settings: Settings,
-        webhook_key: bytes,
+        keys: HubKeys,
         clock: Callable[[], dt.datetime],
         session: requests.Session | None = None,
     ) -> None:
-        self._engine, self._settings, self._key, self._clock = engine, settings, webhook_key, clock
+        self._engine, self._settings, self._keys, self._clock = engine, settings, keys, clock
         self._session = session or build_session()
 
     def run_once(self, limit: int = 200) -> DeliveryStats:
@@ -117,11 +118,16 @@ class Dispatcher:
             {"type": event["type"], "timestamp": event["timestamp"].isoformat(), "data": event["data"]},
             separators=(",", ":"),
         ).encode()
-        secret = crypto.webhook_secret(self._key, delivery.endpoint_id, delivery.secret_version)
+        # one signature per live hub webhook key: while a retired key lives, a receiver that still holds
+        # the secret derived from it verifies the notification
+        secrets = [
+            crypto.webhook_secret(key, delivery.endpoint_id, delivery.secret_version)
+            for key in self._keys.webhook_keys(self._clock())
+        ]
         headers = {
             "webhook-id": message_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": crypto.webhook_signature(secret, message_id, timestamp, body),
+            "webhook-signature": crypto.webhook_signatures(secrets, message_id, timestamp, body),
         }
         try:
             response = self._session.post(

@@ -4,14 +4,20 @@ service; the separate ``hub scheduler`` process runs them (one process at a time
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from hub.db import job_runs
 
 if TYPE_CHECKING:  # the services import the lock module of this package
     from hub.services import Services
 
 log = logging.getLogger(__name__)
+
+
+def _nothing_purged(_result: object) -> Mapping[str, int]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,26 @@ class Job:
     seconds: int
     run: Callable[[Services], object]
     description: str
+    #: the rows a run deleted, by kind, read from what ``run`` returned (for ``signaalhub_purged_rows_total``)
+    purged: Callable[[object], Mapping[str, int]] = _nothing_purged
+
+
+def run_job(job: Job, services: Services) -> object:
+    """Run ``job`` once, as the scheduler does, and count the run (ok or error) and what it purged in the
+    database, where every web process's ``/metrics`` reads it. A failing run is logged and counted; the
+    next run goes ahead at its time."""
+    purged: Mapping[str, int] = {}
+    try:
+        result = job.run(services)
+        purged = job.purged(result)
+    except Exception:
+        log.exception("job %s failed", job.id)
+        outcome, result = "error", None
+    else:
+        outcome = "ok"
+    with services.engine.begin() as conn:
+        job_runs.record(conn, job.id, outcome, services.clock(), purged)
+    return result
 
 
 def _deliver(services: Services) -> object:
@@ -43,6 +69,20 @@ def _purge_auth(services: Services) -> object:
     return services.auth.purge()
 
 
+def _retention_purged(result: object) -> Mapping[str, int]:
+    assert isinstance(result, dict)
+    return {str(kind): int(count) for kind, count in result.items()}
+
+
+def _auth_purged(result: object) -> Mapping[str, int]:
+    assert isinstance(result, int)
+    return {"nonces_and_rate_windows": result}
+
+
+def _consent_expiry(services: Services) -> object:
+    return services.consent_expiry.run()
+
+
 def _settlement_deadlines(services: Services) -> object:
     stats = services.settlements.deadlines.run_once()
     if stats.reminded or stats.escalated:
@@ -52,8 +92,15 @@ def _settlement_deadlines(services: Services) -> object:
 
 JOBS: tuple[Job, ...] = (
     Job("webhooks.deliver", 2, _deliver, "fan outbox events out to webhook endpoints and send what is due"),
-    Job("retention.purge", 3600, _retention, "delete cases past their retention term and expired sealed identities"),
-    Job("auth.purge", 60, _purge_auth, "delete expired request nonces and finished rate-limit windows"),
+    Job(
+        "retention.purge",
+        3600,
+        _retention,
+        "delete cases past their retention term and expired sealed identities",
+        _retention_purged,
+    ),
+    Job("auth.purge", 60, _purge_auth, "delete expired request nonces and finished rate-limit windows", _auth_purged),
+    Job("consent.expiry", 3600, _consent_expiry, "warn the recorder of a consent before its term ends (once a term)"),
     Job(
         "settlements.deadlines",
         60,

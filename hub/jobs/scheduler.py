@@ -9,7 +9,7 @@ from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from hub.jobs import JOBS
+from hub.jobs import JOBS, run_job
 from hub.jobs.lock import SchedulerLock
 from hub.services import Services
 
@@ -30,7 +30,9 @@ def run(services: Services, *, stop: threading.Event | None = None) -> None:
     log.info("scheduler lock acquired by %s", lock.holder)
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     for job in JOBS:
-        scheduler.add_job(job.run, "interval", seconds=job.seconds, id=job.id, args=[services], name=job.description)
+        scheduler.add_job(
+            run_job, "interval", seconds=job.seconds, id=job.id, args=[job, services], name=job.description
+        )
     scheduler.add_job(lock.heartbeat, "interval", seconds=HEARTBEAT_SECONDS, id="scheduler.heartbeat")
 
     def shutdown(signum: int, _frame: FrameType | None) -> None:

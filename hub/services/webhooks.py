@@ -23,6 +23,7 @@ from hub.db import webhooks as repo
 from hub.domain.events import event_view
 from hub.domain.evidence import Actor
 from hub.errors import InvalidParam, NotFound, ValidationFailed
+from hub.keys import HubKeys
 from hub.settings import Settings
 
 
@@ -32,10 +33,8 @@ def secret_text(secret: bytes) -> str:
 
 
 class WebhookService:
-    def __init__(
-        self, engine: Engine, settings: Settings, webhook_key: bytes, clock: Callable[[], dt.datetime]
-    ) -> None:
-        self._engine, self._settings, self._key, self._clock = engine, settings, webhook_key, clock
+    def __init__(self, engine: Engine, settings: Settings, keys: HubKeys, clock: Callable[[], dt.datetime]) -> None:
+        self._engine, self._settings, self._keys, self._clock = engine, settings, keys, clock
 
     def register(self, actor: Actor, url: str) -> dict[str, Any]:
         """Register an endpoint; the answer carries its secret (shown again only after a rotation)."""
@@ -101,7 +100,8 @@ class WebhookService:
             return [event_view(r) for r in repo.events_for(conn, actor.organisation_id, after, limit)]
 
     def secret(self, endpoint_id: str, secret_version: int) -> bytes:
-        return crypto.webhook_secret(self._key, endpoint_id, secret_version)
+        """The endpoint's secret under the hub's current webhook key (what register and rotate hand out)."""
+        return crypto.webhook_secret(self._keys.webhook_key, endpoint_id, secret_version)
 
     def _own(self, conn: Any, actor: Actor, endpoint_id: str) -> Any:
         row = repo.endpoint(conn, endpoint_id)

@@ -133,7 +133,7 @@ class DecisionOut(Strict):
 
 class DecisionsArgs(Strict):
     case_id = _case_id(required=True)
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**63 - 1))  # a BIGINT seq
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
 
 
@@ -158,6 +158,14 @@ class HubKeyEntry(Strict):
     use = ma.fields.String(required=True)
     suite = ma.fields.String(required=True)
     public_key = ma.fields.String(required=True, metadata={"description": "raw Ed25519 key, standard base64"})
+    valid_from = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "when the key began to sign (null: not recorded)"}
+    )
+    valid_until = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "when the key stopped signing after a rotation; null for the current key"},
+    )
 
 
 class HubKeyOut(Strict):

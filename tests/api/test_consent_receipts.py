@@ -97,7 +97,7 @@ class Clock:
 
 def test_expired_consent_denies_and_renewal_restores(app: Flask, parties: dict[str, SignedClient]) -> None:
     services, clock = app.extensions["signaalhub"], Clock()
-    consent = ConsentService(services.engine, services.keys.signer, clock)
+    consent = ConsentService(services.engine, services.keys, clock)
     gm, bank = Actor("gm0363", "municipality"), Actor("kredietbank", "debt_help")
     record = consent.record(
         gm,

@@ -69,17 +69,24 @@ def test_the_demo_walks_the_chain_to_an_agreed_settlement_without_naming_anyone(
     assert "household reports from" in out and "accepted at once by the hub under convenant" in out
     assert "shares_incorrect" in out and "evidence chain intact" in out
     assert f"http://127.0.0.1:{port}/docs" in out and "/readyz" in out and "/metrics" in out
+    # the scheduler runs beside the hub, as in production, and every municipality a sample address routes
+    # to is registered: no row is held back
+    assert "$ hub scheduler" in out and "holds the scheduler lock" in out and "scheduler heartbeat 20" in out
+    assert "other municipalities the sample addresses route to" in out and "outside this demo" not in out
 
     hub_log = (data_dir / "hub.log").read_text(encoding="utf-8")
+    scheduler_log = (data_dir / "scheduler.log").read_text(encoding="utf-8")
     assert '"route": "/v1/signals/batch"' in hub_log, "the scan reads the hub's real request log"
+    assert "scheduler lock acquired" in scheduler_log
     needles = _surnames_and_streets()
     assert len(needles) > 100
     assert _found(needles, out + run.stderr) == []
     assert _found(needles, hub_log) == []
+    assert _found(needles, scheduler_log) == []
     assert _found({"Haarlem", "Signaalhub"}, out) == ["Haarlem", "Signaalhub"]  # the scan does find what is there
 
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
-        probe.connect(("127.0.0.1", port))  # --exit stopped the hub it started
+        probe.connect(("127.0.0.1", port))  # --exit stopped the hub it started (and its scheduler)
 
 
 def test_a_port_in_use_is_named_and_nothing_starts(tmp_path: Path) -> None:

@@ -4,10 +4,13 @@ set is one the hub reads and documents."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import kubernetes_validate
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +50,53 @@ def test_kubernetes_manifests_are_complete() -> None:
     job = by_name["Job", "signaalhub-migrate"]["spec"]["template"]["spec"]["containers"][0]
     assert job["command"] == ["hub", "db", "upgrade"]
     assert ("Secret", "signaalhub-keys") in by_name and ("Service", "signaalhub-web") in by_name
+
+
+def test_kubernetes_manifests_validate_against_the_api_schemas() -> None:
+    """What kubeconform does, offline: every document against the Kubernetes OpenAPI schemas, strictly (a
+    misspelt or misplaced field is an error, not ignored)."""
+    documents = [d for d in yaml.safe_load_all((DEPLOY / "k8s" / "signaalhub.yaml").read_text()) if d]
+    assert len(documents) >= 7
+    for document in documents:
+        kubernetes_validate.validate(document, kubernetes_validate.latest_version(), strict=True)
+
+
+def test_the_schema_check_rejects_a_broken_manifest() -> None:
+    documents = [d for d in yaml.safe_load_all((DEPLOY / "k8s" / "signaalhub.yaml").read_text()) if d]
+    web = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "signaalhub-web")
+    web["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["pathh"] = "/readyz"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(web, kubernetes_validate.latest_version(), strict=True)
+    web["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(web, kubernetes_validate.latest_version(), strict=False)
+
+
+def _compose_command() -> list[str] | None:
+    """``docker compose`` (the plugin) or the standalone ``docker-compose``; None when neither works. Only
+    the client is needed: ``config`` resolves the file without talking to an engine."""
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(command[0]) is None:
+            continue
+        probe = subprocess.run([*command, "version"], capture_output=True, text=True, timeout=60, check=False)
+        if probe.returncode == 0:
+            return command
+    return None
+
+
+def test_docker_compose_accepts_the_stack(tmp_path: Path) -> None:
+    command = _compose_command()
+    if command is None:
+        pytest.skip("neither the docker compose plugin nor docker-compose is installed (client only is enough)")
+    result = subprocess.run(
+        [*command, "-f", str(DEPLOY / "docker-compose.yml"), "config", "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_every_hub_variable_in_deploy_files_is_a_real_documented_setting() -> None:

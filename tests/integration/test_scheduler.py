@@ -44,15 +44,19 @@ def test_scheduler_process_runs_and_a_second_one_waits(database_url: str, tmp_pa
         while last_heartbeat(engine) is None:
             assert time.monotonic() < deadline and first.poll() is None
             time.sleep(0.2)
-        second = subprocess.Popen(
-            [hub, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
-        time.sleep(3)
+        log = tmp_path / "second.log"
+        with log.open("w") as second_err:
+            second = subprocess.Popen([hub, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=second_err)
+        # until the second one says it waits for the lock (however long it takes to start on a busy machine)
+        deadline = time.monotonic() + 60
+        while "waiting" not in log.read_text():
+            assert second.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
         assert second.poll() is None  # still waiting, not crashed
+        assert last_heartbeat(engine) is not None  # the first one still holds the lock
         engine.dispose()
     finally:
         for process in (first, second):
             if process is not None:
                 process.terminate()
-                _, err = process.communicate(timeout=20)
-    assert "waiting" in err  # the second one said it waits for the lock
+                process.communicate(timeout=20)

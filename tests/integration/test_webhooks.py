@@ -37,7 +37,7 @@ def chain(app: Flask) -> Chain:
 
 def _dispatcher(app: Flask, clock: Clock) -> Dispatcher:
     services = app.extensions["signaalhub"]
-    return Dispatcher(services.engine, services.settings, services.keys.webhook_key, clock)
+    return Dispatcher(services.engine, services.settings, services.keys, clock)
 
 
 def _submit(chain: Chain, count: int = 1) -> list[str]:
