@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
@@ -72,6 +73,10 @@ class Conflict(HubError):
     status, code, title = 409, "conflict", "The request conflicts with what the hub already holds"
 
 
+class Gone(HubError):
+    status, code, title = 410, "gone", "It was here and has been erased"
+
+
 class PayloadTooLarge(HubError):
     status, code, title = 413, "payload_too_large", "The request body is too large"
 
@@ -100,6 +105,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     409: "conflict",
+    410: "gone",
     412: "precondition_failed",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -208,6 +214,59 @@ def _from_hub_error(error: HubError) -> Response:
     )
 
 
+#: Seconds a client should wait before retrying while the database is away (503 Retry-After).
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
+def _from_database_unavailable(error: sa.exc.DBAPIError) -> Response:
+    """The database refused or dropped the connection (restart, failover, network): 503, retry later.
+
+    The request's transaction did not complete (when the connection died during COMMIT it may have; a retry
+    with the same signal or message ids then answers "duplicate"), and the engine's pool
+    (``pool_pre_ping``) discards the dead connections, so the hub recovers by itself when the database is
+    back. The log names only the error's class: SQLAlchemy's message carries the statement's parameters.
+    """
+    log.warning(
+        "database unavailable on %s %s (%s: %s)",
+        request.method,
+        request.url_rule or "<no route>",
+        type(error).__name__,
+        type(error.orig).__name__,
+    )
+    return problem_response(
+        503,
+        "database_unavailable",
+        ServiceUnavailable.title,
+        "The database is unavailable; retry later (with the same ids: a retry is never stored twice).",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
+def _from_recursion(_error: RecursionError) -> Response:
+    """JSON nested thousands deep makes the parser (json.loads, via webargs) recurse past Python's limit: the
+    body is unusable, not the hub broken. No schema of the hub nests more than a few levels."""
+    log.warning("request body nested too deeply on %s %s", request.method, request.url_rule or "<no route>")
+    return problem_response(
+        400,
+        "malformed_json",
+        "The request body is not valid JSON",
+        "The body is nested too deeply to be read.",
+    )
+
+
+def _from_value_error(error: ValueError) -> Response:
+    """json.loads refuses integers of more than 4,300 digits (CPython's guard against quadratic conversion)
+    with a plain ValueError that the argument parser does not catch: a bad body, not a hub error."""
+    if "integer string conversion" in str(error):
+        return problem_response(
+            400,
+            "malformed_json",
+            "The request body is not valid JSON",
+            "A number in the body has too many digits to be read.",
+        )
+    return _from_unexpected(error)
+
+
 def _from_unexpected(error: Exception) -> Response:
     # The traceback goes to the log (which never carries request bodies); the client learns nothing
     # about internals.
@@ -223,4 +282,10 @@ def _from_unexpected(error: Exception) -> Response:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HubError, _from_hub_error)
     app.register_error_handler(HTTPException, http_exception_response)
+    # connection-level failures only: OperationalError (refused, dropped, shut down) and InterfaceError
+    # (a closed connection); a constraint violation or a bad statement stays a logged 500
+    app.register_error_handler(sa.exc.OperationalError, _from_database_unavailable)
+    app.register_error_handler(sa.exc.InterfaceError, _from_database_unavailable)
+    app.register_error_handler(RecursionError, _from_recursion)
+    app.register_error_handler(ValueError, _from_value_error)
     app.register_error_handler(Exception, _from_unexpected)

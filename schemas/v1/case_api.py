@@ -104,7 +104,7 @@ class CasePage(Strict):
 
 
 class CasePageArgs(Strict):
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**63 - 1))  # a BIGINT seq
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     signal_id = ma.fields.String(load_default=None, metadata={"description": "only the case holding this signal"})
 

@@ -54,13 +54,13 @@ class ReportOut(ReportHeader):
 
 
 class InboxArgs(Strict):
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**63 - 1))  # a BIGINT seq
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     unacknowledged = ma.fields.Boolean(load_default=False)
 
 
 class AcknowledgeIn(Strict):
-    version = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    version = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
 
 
 class ContactIn(Strict):
@@ -81,7 +81,8 @@ class StatisticsArgs(Strict):
 
 
 class StatisticsOut(Strict):
-    from_ = ma.fields.Date(required=True, data_key="from")
+    # the service's dict says "from" (a keyword in Python, so the field is from_): read that key
+    from_ = ma.fields.Date(required=True, data_key="from", attribute="from")
     to = ma.fields.Date(required=True)
     suppressed_below = ma.fields.Integer(required=True, metadata={"description": "counts under this are null"})
     signals = ma.fields.Integer(allow_none=True)

@@ -86,7 +86,7 @@ class SignalPage(Strict):
 
 
 class PageArgs(Strict):
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**63 - 1))  # a BIGINT seq
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     state = ma.fields.String(
         load_default=None, validate=ma.validate.OneOf(("received", "delivered", "picked_up", "not_picked_up"))

@@ -56,5 +56,5 @@ class EventOut(Strict):
 
 
 class EventsArgs(Strict):
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**63 - 1))  # a BIGINT seq
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
