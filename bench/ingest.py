@@ -22,6 +22,9 @@ signal_blobs, signal_tokens, outbox, evidence, cases, case_signals, signal_perso
 back and written into a second fresh database with the same schema, one transaction per hub transaction, in
 the hub's commit order, by the fastest plain path: psycopg binary COPY (PostgreSQL) or sqlite3 executemany
 (SQLite), no HTTP, no validation, no matching. Only the writes are timed. The ratio is end to end / limit.
+Both sides are also measured in CPU time (the hub's gunicorn workers and PostgreSQL backends per signal;
+the plain writer and its backend per signal), which other load on a shared machine does not change; the
+CPU ratio (limit CPU / hub CPU) is what the ratio would be on a machine where CPU is the only bound.
 
 PostgreSQL: this machine's cluster runs with autovacuum=off, and without statistics the hub's blocking
 query is planned as a scan of case_signals per signal. --autoanalyze (default every 10 s) applies
@@ -53,6 +56,7 @@ from benchlib import (
     HubServer,
     build_pool,
     count_rows,
+    cpu_seconds,
     database,
     describe_split,
     is_postgres,
@@ -124,6 +128,11 @@ class Raw:
                 self.conn.execute(f"PRAGMA {pragma}")
         self.mark = "%s" if self.postgres else "?"
         self.types: dict[str, dict[str, str]] = {}
+        self.backend = [int(self.select("SELECT pg_backend_pid()")[0][0])] if self.postgres else []
+
+    def cpu(self) -> float:
+        """CPU seconds so far of this process and (PostgreSQL) the server process of this connection."""
+        return time.process_time() + cpu_seconds(self.backend)
 
     def select(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         sql = sql.replace("?", self.mark)
@@ -142,10 +151,11 @@ class Raw:
         marks = ", ".join("?" * len(values))
         return self.select(f"SELECT {cols} FROM {table} WHERE {column} IN ({marks}) {order}", values)  # noqa: S608
 
-    def write(self, rows_by_table: list[tuple[str, list[str], list[tuple[Any, ...]]]]) -> float:
-        """Write each table's rows in one transaction; the seconds it took, commit included."""
+    def write(self, rows_by_table: list[tuple[str, list[str], list[tuple[Any, ...]]]]) -> tuple[float, float]:
+        """Write each table's rows in one transaction; the seconds it took, commit included, and the CPU
+        seconds it cost (this process and its PostgreSQL server process: unaffected by other load)."""
         types = {table: self.types_of(table) for table, _, rows in rows_by_table if rows and self.postgres}
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), self.cpu()
         if self.postgres:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 for table, cols, rows in rows_by_table:
@@ -161,7 +171,7 @@ class Raw:
                     marks = ", ".join("?" * len(cols))
                     self.conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)  # noqa: S608
             self.conn.execute("COMMIT")
-        return time.perf_counter() - started
+        return time.perf_counter() - started, self.cpu() - cpu_started
 
     def types_of(self, table: str) -> dict[str, str]:
         """PostgreSQL type names of the table's columns (binary COPY needs them); read outside any timing."""
@@ -223,7 +233,7 @@ class PlainCopier:
         self.last_evidence = 0
         self.logs = {name: LogStream(self.source, name, key, 0) for name, key in LOGS.items() if name in present}
         self.copied_cases: set[str] = set()
-        self.timings: list[tuple[int, float]] = []  # (signals, seconds) per group, in commit order
+        self.timings: list[tuple[int, float, float]] = []  # (signals, seconds, CPU seconds) per group, in order
 
     def setup(self) -> None:
         """Copy the directory, the routing table and the evidence so far (not timed)."""
@@ -277,7 +287,7 @@ class PlainCopier:
                 if "reports" in rows:
                     rows["reports"] += self.source.where_in("reports", "case_id", unseen)
             writes = [(name, _columns(name), rows[name]) for name in self.order]
-            self.timings.append((len(group.ids), self.target.write(writes)))
+            self.timings.append((len(group.ids), *self.target.write(writes)))
 
     def _unseen_cases(self) -> list[str]:
         return [row[0] for row in self.source.select("SELECT id FROM cases") if row[0] not in self.copied_cases]
@@ -308,16 +318,20 @@ class PlainCopier:
             rows["reports"] = self.source.where_in("reports", "case_id", new_cases)
         return rows
 
-    def window(self, first: int, last: int) -> float:
-        total, seconds, signals = 0, 0.0, 0
-        for count, took in self.timings:
+    def window(self, first: int, last: int) -> tuple[float, float]:
+        """Signals per second of writing, and CPU milliseconds per signal, of the groups in the window."""
+        total, seconds, cpu, signals = 0, 0.0, 0.0, 0
+        for count, took, cpu_took in self.timings:
             if total >= first:
                 seconds += took
+                cpu += cpu_took
                 signals += count
             total += count
             if total >= last:
                 break
-        return signals / seconds if seconds else float("nan")
+        if not seconds:
+            return float("nan"), float("nan")
+        return signals / seconds, 1000 * cpu / signals
 
     def differences(self, source_url: str, target_url: str) -> list[str]:
         """Tables whose row counts differ between the hub's database and the plain one."""
@@ -380,7 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 HEADER = (
     f"{'stored':>9} {'window':>15} {'e2e sig/s':>9} {'limit sig/s':>11} {'ratio':>6} "
-    f"{'batch p50/p99 s':>15} {'hub CPU ms/sig':>14}"
+    f"{'batch p50/p99 s':>15} {'hub CPU ms/sig':>14} {'limit CPU ms/sig':>16} {'CPU ratio':>9}"
 )
 
 
@@ -401,17 +415,18 @@ def measure(
     split = meter.split()
     first = max(previous, mark - max(args.window, mark // 10))
     rate, inside = ingest.window(first, mark)
-    plain = float("nan")
+    plain, plain_ms = float("nan"), float("nan")
     if copier:
         copy_start = time.perf_counter()
         copier.copy_new()
-        plain = copier.window(first, mark)
+        plain, plain_ms = copier.window(first, mark)
         log(f"  plain copy of {mark - previous} signals: {time.perf_counter() - copy_start:.0f} s wall")
     seconds = sorted(d.seconds for d in inside)
     hub_ms = 1000 * (split["hub"] + split.get("postgres", 0.0)) * elapsed / (mark - previous)
     row = (
         f"{mark:>9} {f'{first}-{mark}':>15} {rate:>9.0f} {plain:>11.0f} {rate / plain:>6.2f} "
-        f"{percentile(seconds, 0.5):>7.2f}/{percentile(seconds, 0.99):<7.2f} {hub_ms:>14.2f}"
+        f"{percentile(seconds, 0.5):>7.2f}/{percentile(seconds, 0.99):<7.2f} {hub_ms:>14.2f} "
+        f"{plain_ms:>16.3f} {plain_ms / hub_ms:>9.2f}"
     )
     print(f"\n{HEADER}\n{row}")
     print(
@@ -468,6 +483,8 @@ def run(args: argparse.Namespace, sizes: list[int], scratch: Path, hub_url: str,
     for row in results:
         print(row)
     print("hub CPU ms/sig: CPU of the gunicorn workers (and PostgreSQL backends of the hub's database) per signal")
+    print("limit CPU ms/sig: CPU of the plain writer (this process and its PostgreSQL backend) per signal; CPU")
+    print("ratio = limit CPU / hub CPU: the e2e/limit ratio on a machine where CPU is the bound and nothing else runs")
     return 0
 
 

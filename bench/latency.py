@@ -114,19 +114,26 @@ def summarise(rate: float, results: list[Result], errors: list[str], warmup: flo
     latencies = sorted(1000 * (r[2] - r[0]) for r in ok)
     lags = sorted(1000 * (r[1] - r[0]) for r in counted)
     span = max((r[0] for r in counted), default=0) - min((r[0] for r in counted), default=0)
+    # answers per second over the whole run of this rate (warm-up included, as the CPU meter is): below the
+    # rate when the hub cannot keep up; the hub's CPU per answered request does not depend on other load
+    answered = [r for r in results if r[3] == 201]
+    busy = max((r[2] for r in results), default=0) - min((r[0] for r in results), default=0)
+    served = len(answered) / busy if busy else 0.0
+    cpu_ms = 1000 * (split["hub"] + split.get("postgres", 0.0)) / served if served else float("nan")
     for error in errors:
         log(f"  error: {error}")
     return (
         f"{rate:>6.0f} {len(counted):>6} {len(counted) - len(ok):>6} {len(counted) / span if span else 0:>8.1f} "
         f"{percentile(latencies, 0.5):>7.1f} {percentile(latencies, 0.95):>7.1f} {percentile(latencies, 0.99):>7.1f} "
         f"{max(latencies, default=float('nan')):>7.1f} {percentile(lags, 0.99):>8.1f} "
-        f"{split['hub']:>6.2f} {split.get('postgres', float('nan')):>6.2f} {split['machine']:>6.2f}"
+        f"{split['hub']:>6.2f} {split.get('postgres', float('nan')):>6.2f} {split['machine']:>6.2f} "
+        f"{served:>8.1f} {cpu_ms:>10.2f}"
     )
 
 
 HEADER = (
     f"{'rate':>6} {'sent':>6} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-    f"{'lag p99':>8} {'hub':>6} {'pg':>6} {'machine':>6}"
+    f"{'lag p99':>8} {'hub':>6} {'pg':>6} {'machine':>6} {'served/s':>8} {'CPU ms/req':>10}"
 )
 
 
@@ -137,6 +144,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30, help="counted seconds per rate (default 30)")
     parser.add_argument("--warmup", type=float, default=5, help="uncounted seconds before each rate (default 5)")
     parser.add_argument("--prefill", type=int, default=10000, help="signals stored before measuring (default 10000)")
+    parser.add_argument(
+        "--prefill-batch",
+        type=int,
+        default=250,
+        help="signals per prefill batch (default 250: a slow hub on a busy machine stays within gunicorn's 30 s)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=64, help="concurrent connections of the load process")
     parser.add_argument("--pool", type=int, default=10, help="real signals per creditor x municipality (default 10)")
@@ -156,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         analyzer = AutoAnalyze(url, 1)
         with HubServer(url, scratch / "hubdata", scratch / "hub.log", workers=args.workers) as server:
             if args.prefill:
-                loader = BatchLoader(server, registry, deriver, 1000, 2)
+                loader = BatchLoader(server, registry, deriver, args.prefill_batch, 2)
                 started = time.monotonic()
                 with AutoAnalyze(url, 10):  # autovacuum's analyze rule while prefilling (PostgreSQL)
                     loader.run_until(args.prefill)
@@ -174,7 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{HEADER}\n{lines[-1]}", flush=True)
     backend = "PostgreSQL" if pg_name else "SQLite"
     print(f"\n{backend}, gunicorn workers {args.workers}, {args.prefill} signals stored first, {args.duration:.0f} s")
-    print("per rate (+ warm-up); latency from due time to answer; hub/pg/machine: cores busy during the rate")
+    print("per rate (+ warm-up); latency from due time to answer; hub/pg/machine: cores busy during the rate;")
+    print("served/s: answers per second; CPU ms/req: hub workers + PostgreSQL backends per answered request")
     print(HEADER)
     for line in lines:
         print(line)

@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from hub import backup, cli_consent, cli_directory, cli_routing, logs, metrics
+from hub import backup, cli_consent, cli_directory, cli_keys, cli_routing, cli_subject, logs, metrics
 from hub.db import migrate
 from hub.db.engine import make_engine
 from hub.settings import Settings, SettingsError
@@ -233,7 +233,15 @@ def openapi(output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-for _group in (cli_directory.org, cli_directory.key, cli_directory.evidence, cli_routing.routing, cli_consent.consent):
+for _group in (
+    cli_directory.org,
+    cli_directory.key,
+    cli_directory.evidence,
+    cli_routing.routing,
+    cli_consent.consent,
+    cli_keys.keys,
+    cli_subject.case,
+):
     cli.add_command(_group)
 
 

@@ -96,7 +96,7 @@ class BenchHub:
         services = Services.build(settings, self.engine, clock=self.clock)
         self.model = load_model(settings)
         self.matcher = TimedMatcher(self.model)
-        self.signals = SignalService(self.engine, services.keys.token_key, self.clock, services.routing, self.matcher)
+        self.signals = SignalService(self.engine, services.keys, self.clock, services.routing, self.matcher)
         version = services.routing.import_text(Actor.operator(), SAMPLE_ROUTING.read_text(), source="sample")
         self.routing_version = version.version
         # the generator's creditors and municipalities, and any others a data set from elsewhere names

@@ -17,6 +17,7 @@ from hub.api import (
     reports,
     routing,
     signals,
+    subject_requests,
     webhooks,
 )
 from hub.api.access import authorise
@@ -54,6 +55,7 @@ def register_api(app: Flask) -> HubApi:
         routing.blp,
         signals.blp,
         cases.blp,
+        subject_requests.blp,
         reports.blp,
         consent.blp,
         referrals.blp,

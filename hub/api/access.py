@@ -59,6 +59,8 @@ RULES: dict[str, frozenset[str]] = {
     "cases.show_case": MUNICIPALITIES,
     "cases.split_case": MUNICIPALITIES,
     "cases.merge_cases": MUNICIPALITIES,
+    "subject_requests.subject_access": MUNICIPALITIES,
+    "subject_requests.erase_case": MUNICIPALITIES,
     "consent.hub_key": PUBLIC,
     "consent.list_purposes": ANY_ORGANISATION | CREDITORS,
     "consent.record_consent": CONSENT_RECORDERS,

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.db import bulk
 from hub.db.tables import case_signals, cases, link_blocks, signal_links, signal_persons, signal_tokens
 from schemas.v1 import vocab
 
@@ -54,6 +55,46 @@ def token_hits(conn: sa.Connection, hashes: Sequence[bytes], *, per_token: int) 
     return list(conn.execute(token_query(len(hashes)), {**params, "per_token": per_token}).all())
 
 
+#: Most tokens per statement when blocking a whole batch.
+_HITS_CHUNK = 64
+#: A token hash no stored token has (they are 32 bytes): pads a statement to a power of two of tokens.
+_NO_TOKEN = b""
+
+
+#: ``token_query`` for an array of tokens (PostgreSQL), in the same order: by token, most recent first.
+_TOKEN_HITS_LATERAL = sa.text(
+    """
+    SELECT wanted.token_hash, recent.signal_id, recent.debtor
+    FROM unnest(CAST(:hashes AS bytea[])) WITH ORDINALITY AS wanted (token_hash, n)
+    CROSS JOIN LATERAL (
+        SELECT t.id, t.signal_id, t.debtor FROM signal_tokens AS t
+        WHERE t.token_hash = wanted.token_hash ORDER BY t.id DESC LIMIT :per_token
+    ) AS recent
+    ORDER BY wanted.n, recent.id DESC
+    """
+)
+
+
+def token_hits_by_hash(
+    conn: sa.Connection, hashes: Collection[bytes], *, per_token: int
+) -> dict[bytes, list[sa.Row[Any]]]:
+    """``token_hits`` for many tokens at once (a batch's), by token hash, each in the order ``token_hits``
+    returns them. Statements hold 64 tokens, the last one a power of two (padded), so a handful of cached
+    statements serve batches of every size."""
+    found: dict[bytes, list[sa.Row[Any]]] = {token_hash: [] for token_hash in hashes}
+    ordered = list(found)
+    if conn.dialect.name == "postgresql":  # one statement: the tokens as an array, each read by the index
+        for row in conn.execute(_TOKEN_HITS_LATERAL, {"hashes": ordered, "per_token": per_token}).all():
+            found[bytes(row.token_hash)].append(row)
+        return found
+    for start in range(0, len(ordered), _HITS_CHUNK):
+        chunk = ordered[start : start + _HITS_CHUNK]
+        chunk += [_NO_TOKEN] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))
+        for row in token_hits(conn, chunk, per_token=per_token):
+            found[bytes(row.token_hash)].append(row)
+    return found
+
+
 @functools.cache
 def records_query() -> sa.Select[Any]:
     """Case membership and facts of the signals ``:ids`` (expanding), one row per debtor record (person
@@ -84,7 +125,20 @@ def candidate_records(conn: sa.Connection, signal_ids: Collection[str]) -> list[
     key as the only condition, no planner can prefer to scan ``case_signals``, with or without statistics."""
     if not signal_ids:
         return []
-    return list(conn.execute(records_query(), {"ids": sorted(signal_ids)}).all())
+    ordered = sorted(signal_ids)
+    rows: list[sa.Row[Any]] = []
+    for start in range(0, len(ordered), _IDS_CHUNK):
+        rows.extend(conn.execute(records_query(), {"ids": ordered[start : start + _IDS_CHUNK]}).all())
+    return rows
+
+
+#: Signal ids per statement (well below the bound parameters SQLite and PostgreSQL allow).
+_IDS_CHUNK = 5000
+
+
+def any_blocks(conn: sa.Connection) -> bool:
+    """Whether a municipality ever split a case (otherwise ``blocked_pairs`` is empty for any cases)."""
+    return conn.execute(sa.select(link_blocks.c.signal_id).limit(1)).first() is not None
 
 
 def person_records(conn: sa.Connection, person_ids: Collection[str]) -> list[sa.Row[Any]]:
@@ -123,10 +177,9 @@ def blocked_pairs(conn: sa.Connection, case_ids: Collection[str]) -> set[frozens
 # --- writing -----------------------------------------------------------------------------------------
 
 
-def open_case(
-    conn: sa.Connection, case_id: str, municipality_id: str, at: dt.datetime, *, split_from: str | None = None
-) -> None:
-    row = {
+def new_case(case_id: str, municipality_id: str, at: dt.datetime, *, split_from: str | None = None) -> dict[str, Any]:
+    """The row of a case opened now (``open_case``, ``add_cases``)."""
+    return {
         "id": case_id,
         "municipality_id": municipality_id,
         "state": "open",
@@ -135,7 +188,16 @@ def open_case(
         "opened_at": at,
         "updated_at": at,
     }
-    conn.execute(cases.insert(), row)
+
+
+def open_case(
+    conn: sa.Connection, case_id: str, municipality_id: str, at: dt.datetime, *, split_from: str | None = None
+) -> None:
+    conn.execute(cases.insert(), new_case(case_id, municipality_id, at, split_from=split_from))
+
+
+def add_cases(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    bulk.insert_many(conn, cases, rows)
 
 
 def touch(conn: sa.Connection, case_ids: Collection[str], at: dt.datetime) -> None:
@@ -143,18 +205,16 @@ def touch(conn: sa.Connection, case_ids: Collection[str], at: dt.datetime) -> No
         conn.execute(cases.update().where(cases.c.id.in_(list(case_ids))).values(updated_at=at))
 
 
-def add_member(conn: sa.Connection, row: dict[str, Any]) -> None:
-    conn.execute(case_signals.insert(), row)
+def add_members(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    bulk.insert_many(conn, case_signals, rows)
 
 
 def add_persons(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(signal_persons.insert(), rows)
+    bulk.insert_many(conn, signal_persons, rows)
 
 
 def add_links(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(signal_links.insert(), rows)
+    bulk.insert_many(conn, signal_links, rows)
 
 
 def merge_cases(conn: sa.Connection, *, into: str, absorbed: str, by: str, at: dt.datetime) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 import sqlalchemy as sa
 
 from hub import crypto
+from hub.db import bulk
 from hub.db.tables import evidence
 from hub.domain.evidence import GENESIS_HASH, Actor, EvidenceEntry
 
@@ -64,7 +65,7 @@ def append_many(
         entry = dataclasses.replace(draft, entry_hash=crypto.digest(prev_hash + draft.canonical()))
         written.append(entry)
         prev_hash = entry.entry_hash
-    conn.execute(evidence.insert(), [e.__dict__ for e in written])
+    bulk.insert_many(conn, evidence, [e.__dict__ for e in written])
     return written
 
 

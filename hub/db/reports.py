@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
 
+from hub.db import bulk
 from hub.db.tables import case_signals, cases, report_changes, report_contacts, reports
 
 
@@ -52,6 +53,49 @@ def bump(
             values["state"] = state
         conn.execute(reports.update().where(reports.c.case_id == case_id).values(**values))
     return version, seq
+
+
+def bump_many(conn: sa.Connection, changed: Sequence[tuple[str, str]], reason: str, now: dt.datetime) -> dict[str, int]:
+    """``bump`` for each of ``changed`` (case id, municipality id; each case once), in that order, in one
+    statement per table; returns case id -> its new version."""
+    if not changed:
+        return {}
+    ids = [case_id for case_id, _ in changed]
+    current = {
+        row.case_id: row.version
+        for row in conn.execute(sa.select(reports.c.case_id, reports.c.version).where(reports.c.case_id.in_(ids)))
+    }
+    versions = {case_id: current.get(case_id, 0) + 1 for case_id in ids}
+    changes = [{"case_id": c, "version": versions[c], "reason": reason, "changed_at": now} for c in ids]
+    inserted = conn.execute(
+        report_changes.insert().returning(report_changes.c.seq, sort_by_parameter_order=True), changes
+    )
+    seqs = dict(zip(ids, inserted.scalars().all(), strict=True))
+    new = [
+        {
+            "case_id": case_id,
+            "municipality_id": municipality_id,
+            "version": 1,
+            "change_seq": seqs[case_id],
+            "state": "new",
+            "acknowledged_version": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for case_id, municipality_id in changed
+        if case_id not in current
+    ]
+    bulk.insert_many(conn, reports, new)
+    raised = [
+        {"b_case_id": case_id, "version": versions[case_id], "change_seq": seqs[case_id], "municipality_id": m}
+        for case_id, m in changed
+        if case_id in current
+    ]
+    if raised:
+        conn.execute(
+            reports.update().where(reports.c.case_id == sa.bindparam("b_case_id")).values(updated_at=now), raised
+        )
+    return versions
 
 
 def update(conn: sa.Connection, case_id: str, **values: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.db import bulk
 from hub.db.tables import outbox, signal_blobs, signal_tokens, signals
 
 
@@ -26,11 +27,10 @@ def get(conn: sa.Connection, signal_id: str) -> sa.Row[Any] | None:
 def insert(
     conn: sa.Connection, rows: list[dict[str, Any]], blobs: list[dict[str, Any]], tokens: list[dict[str, Any]]
 ) -> None:
-    """Insert signals with their blobs and tokens (executemany: one round trip per table)."""
-    conn.execute(signals.insert(), rows)
-    conn.execute(signal_blobs.insert(), blobs)
-    if tokens:
-        conn.execute(signal_tokens.insert(), tokens)
+    """Insert signals with their blobs and tokens (a batch: one COPY or executemany per table)."""
+    bulk.insert_many(conn, signals, rows)
+    bulk.insert_many(conn, signal_blobs, blobs)
+    bulk.insert_many(conn, signal_tokens, tokens)
 
 
 def page(
@@ -74,5 +74,4 @@ def set_state(conn: sa.Connection, signal_id: str, state: str, reason: str | Non
 
 def add_events(conn: sa.Connection, events: list[dict[str, Any]]) -> None:
     """Outbox events, in the caller's transaction, for the organisations that must hear of a change."""
-    if events:
-        conn.execute(outbox.insert(), events)
+    bulk.insert_many(conn, outbox, events)

@@ -654,3 +654,46 @@ retention_runs = sa.Table(
     sa.Column("tokens", sa.Integer, nullable=False),
     sa.Column("identities", sa.Integer, nullable=False, comment="sealed identities deleted unacknowledged"),
 )
+
+# --- Operations (issue 10): what the scheduler did, counted where every web process's /metrics reads it --
+
+job_runs = sa.Table(
+    "job_runs",
+    metadata,
+    sa.Column("job_id", sa.String(64), primary_key=True),
+    sa.Column("outcome", sa.String(16), primary_key=True, comment="ok or error"),
+    sa.Column("runs", sa.BigInteger, nullable=False),
+    sa.Column("last_run_at", UTCDateTime, nullable=False),
+)
+
+purged_rows = sa.Table(
+    "purged_rows",
+    metadata,
+    sa.Column("kind", sa.String(32), primary_key=True, comment="what was deleted: cases, signals, tokens, ..."),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("last_purge_at", UTCDateTime, nullable=False),
+)
+
+
+# --- Data-subject requests (issue 7): erased cases leave a tombstone; consent expiry is warned once ---
+
+case_erasures = sa.Table(
+    "case_erasures",
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True, comment="an erased case id (also those merged into it)"),
+    sa.Column("erased_case_id", sa.String(64), nullable=False, index=True, comment="the live case that was erased"),
+    sa.Column("municipality_id", sa.String(64), sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("ground", sa.String(32), nullable=False, comment="AVG art. 17(1) ground the municipality named"),
+    sa.Column("erased_at", UTCDateTime, nullable=False),
+    sa.Column("erased_by", sa.String(64), nullable=False, comment="the organisation, or the operator, that erased"),
+    sa.Column("counts", sa.JSON, nullable=False, comment="what was deleted, counted per kind; nothing is listed"),
+    sa.Column("evidence_seq", sa.BigInteger, nullable=False, comment="the evidence entry of the erasure"),
+)
+
+consent_expiry_warnings = sa.Table(
+    "consent_expiry_warnings",
+    metadata,
+    sa.Column("consent_id", sa.String(36), sa.ForeignKey("consent_records.id"), primary_key=True),
+    sa.Column("expires_at", UTCDateTime, primary_key=True, comment="the expiry warned about; a renewal warns again"),
+    sa.Column("warned_at", UTCDateTime, nullable=False),
+)

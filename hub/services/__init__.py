@@ -16,6 +16,7 @@ from hub.keys import HubKeys, load_hub_keys
 from hub.services.auth import Authenticator
 from hub.services.cases import CaseService
 from hub.services.consent import ConsentService
+from hub.services.consent_expiry import ConsentExpiryService
 from hub.services.directory import DirectoryService
 from hub.services.evidence import EvidenceService
 from hub.services.health import HealthService
@@ -26,6 +27,7 @@ from hub.services.routing import RoutingService
 from hub.services.settlements import SettlementServices
 from hub.services.signals import SignalService
 from hub.services.statistics import StatisticsService
+from hub.services.subject_requests import SubjectRequestService
 from hub.services.succession import SuccessionService
 from hub.services.webhooks import WebhookService
 from hub.settings import Settings
@@ -58,27 +60,31 @@ class Services:
     statistics: StatisticsService
     retention: RetentionService
     succession: SuccessionService
+    subject_requests: SubjectRequestService
+    consent_expiry: ConsentExpiryService
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utc_now) -> Services:
         keys = load_hub_keys(settings)
         routing = RoutingService(engine, clock)
-        consent = ConsentService(engine, keys.signer, clock)
+        consent = ConsentService(engine, keys, clock)
         cases = CaseService(engine, clock)
         return cls(
             routing=routing,
-            webhooks=WebhookService(engine, settings, keys.webhook_key, clock),
-            dispatcher=Dispatcher(engine, settings, keys.webhook_key, clock),
+            webhooks=WebhookService(engine, settings, keys, clock),
+            dispatcher=Dispatcher(engine, settings, keys, clock),
             settings=settings,
             engine=engine,
             keys=keys,
             clock=clock,
-            signals=SignalService(engine, keys.token_key, clock, routing, Matcher(load_model(settings))),
+            signals=SignalService(engine, keys, clock, routing, Matcher(load_model(settings))),
             cases=cases,
             reports=ReportService(engine, clock, cases),
             statistics=StatisticsService(engine),
             retention=RetentionService(engine, settings, clock),
             succession=SuccessionService(engine, clock),
+            subject_requests=SubjectRequestService(engine, settings, clock),
+            consent_expiry=ConsentExpiryService(engine, settings, clock),
             consent=consent,
             settlements=SettlementServices.build(engine, clock, consent),
             health=HealthService(engine),

@@ -14,9 +14,8 @@ import datetime as dt
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -41,85 +40,87 @@ class Matcher:
         now: dt.datetime,
     ) -> None:
         """Link ``rows`` (the signal rows just inserted) using their re-keyed ``tokens``, in order, so a
-        signal can join one stored earlier in the same batch."""
+        signal can join one stored earlier in the same batch.
+
+        Blocking reads for the whole batch at once: the stored tokens do not change while it links (the
+        batch's own are already stored), and the case records of the signals they find are kept in
+        ``_Batch`` as linking changes them. What linking writes waits in ``_Batch`` until the end of the
+        batch, or until a rarer step (a merge, a person check, a split's blocks) reads the tables."""
         if not rows:
             return
         repo.lock(conn)
         by_signal: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for token in tokens:
             by_signal[token["signal_id"]].append(token)
-        done = _Written()
-        for row in rows:
-            self._link_one(conn, row, by_signal[row["id"]], now, done)
+        probes = [_probe(row, by_signal[row["id"]]) for row in rows]
+        hashes = {token_hash for _, refs in probes for token_hash in refs}
+        hits = repo.token_hits_by_hash(conn, hashes, per_token=self._model.rows_per_token)
+        found = {hit.signal_id for found_hits in hits.values() for hit in found_hits}
+        batch = _Batch(conn, now)
+        batch.remember(repo.candidate_records(conn, found - {row["id"] for row in rows}))
+        for row, (probe, refs) in zip(rows, probes, strict=True):
+            self._link_one(batch, row, probe, refs, [hit for token_hash in refs for hit in hits[token_hash]])
+        batch.flush()
         # explanations and timestamps are never read while linking: one statement each for the batch
-        repo.add_links(conn, done.links)
-        repo.touch(conn, done.touched, now)
-        signals_repo.add_events(conn, done.events)
+        repo.add_links(conn, batch.links)
+        repo.touch(conn, batch.touched, now)
+        signals_repo.add_events(conn, batch.events)
 
     def _link_one(
         self,
-        conn: sa.Connection,
+        batch: _Batch,
         row: Mapping[str, Any],
-        tokens: Sequence[Mapping[str, Any]],
-        now: dt.datetime,
-        done: _Written,
+        probe: matching.Probe,
+        refs: _TokenRefs,
+        hits: Sequence[sa.Row[Any]],
     ) -> None:
-        probe, refs = _probe(row, tokens)
         window = dt.timedelta(days=self._model.window_days)
-        hits = repo.token_hits(conn, list(refs), per_token=self._model.rows_per_token)
         records = [
             record
-            for record in repo.candidate_records(conn, {hit.signal_id for hit in hits} - {probe.signal_id})
+            for record in batch.records({hit.signal_id for hit in hits} - {probe.signal_id})
             if record.municipality_id == row["municipality_id"]
             and abs(record.signal_date - probe.signal_date) <= window
         ]
         candidates = _candidates(hits, records, refs)
         assessment = matching.assess(probe, candidates, self._model)
         case_ids = {c.case_id for c in assessment.cases} | {p.case_id for p in assessment.persons}
-        decision = matching.plan(assessment, repo.blocked_pairs(conn, case_ids))
-        self._apply(conn, row, probe, decision, now=now, done=done)
+        decision = matching.plan(assessment, batch.blocked_pairs(case_ids))
+        self._apply(batch, row, probe, decision)
 
-    def _apply(
-        self,
-        conn: sa.Connection,
-        row: Mapping[str, Any],
-        probe: matching.Probe,
-        plan: matching.Plan,
-        *,
-        now: dt.datetime,
-        done: _Written,
-    ) -> None:
+    def _apply(self, batch: _Batch, row: Mapping[str, Any], probe: matching.Probe, plan: matching.Plan) -> None:
+        now = batch.now
         if plan.case is None:
             case_id = str(uuid.uuid4())
-            repo.open_case(conn, case_id, row["municipality_id"], now)
+            batch.cases.append(repo.new_case(case_id, row["municipality_id"], now))
         else:
             case_id = plan.case.case_id
-            done.touched.add(case_id)
+            batch.touched.add(case_id)
         for merged in plan.merged:
-            repo.merge_cases(conn, into=case_id, absorbed=merged.case_id, by="signal", at=now)
-            done.merged(row["municipality_id"], merged.case_id, now)
-        repo.add_member(
-            conn,
-            {
-                "signal_id": probe.signal_id,
-                "case_id": case_id,
-                "municipality_id": row["municipality_id"],
-                "creditor_id": probe.creditor_id,
-                "signal_date": probe.signal_date,
-                "amount_cents": probe.amount_cents,
-                "active": probe.active,
-                "kinds": match_levels.kinds_mask(probe.household_kinds),
-                "repeat_of": plan.repeat_of,
-                "joined_at": now,
-            },
-        )
+            batch.merge_cases(into=case_id, absorbed=merged.case_id)
+            batch.merged(row["municipality_id"], merged.case_id)
+        member = {
+            "signal_id": probe.signal_id,
+            "case_id": case_id,
+            "municipality_id": row["municipality_id"],
+            "creditor_id": probe.creditor_id,
+            "signal_date": probe.signal_date,
+            "amount_cents": probe.amount_cents,
+            "active": probe.active,
+            "kinds": match_levels.kinds_mask(probe.household_kinds),
+            "repeat_of": plan.repeat_of,
+            "joined_at": now,
+        }
         links = [m.link for m in (plan.case, *plan.merged) if m is not None]
-        links.extend(self._persons(conn, probe, plan))
-        done.links.extend(_link_row(probe.signal_id, link, now) for link in links)
+        persons, person_links = self._persons(batch, probe, plan)
+        links.extend(person_links)
+        batch.add_member(member, persons)
+        batch.links.extend(_link_row(probe.signal_id, link, now) for link in links)
 
-    def _persons(self, conn: sa.Connection, probe: matching.Probe, plan: matching.Plan) -> list[matching.Link]:
-        """Store the person of each debtor (a matched one or a new one), merge in the other persons it
-        bridges where they may be one, and return the person links."""
+    def _persons(
+        self, batch: _Batch, probe: matching.Probe, plan: matching.Plan
+    ) -> tuple[list[dict[str, Any]], list[matching.Link]]:
+        """The person of each debtor (a matched one or a new one), with the other persons it bridges merged
+        in where they may be one; returns the person rows to store and the person links."""
         rows, links = [], []
         for debtor, kinds in sorted(probe.debtors.items()):
             match = plan.persons.get(debtor)
@@ -134,15 +135,15 @@ class Matcher:
             )
             links.extend([match.link] if match else [])
             for bridge in plan.bridges.get(debtor, ()):
-                if self._compatible(conn, person_id, bridge.person_id):
-                    repo.merge_persons(conn, into=person_id, absorbed=bridge.person_id)
+                if self._compatible(batch, person_id, bridge.person_id):
+                    batch.merge_persons(into=person_id, absorbed=bridge.person_id)
                     links.append(bridge.link)
-        repo.add_persons(conn, rows)
-        return links
+        return rows, links
 
-    def _compatible(self, conn: sa.Connection, person_id: str, other_id: str) -> bool:
+    def _compatible(self, batch: _Batch, person_id: str, other_id: str) -> bool:
         """Whether two persons may be one: never co-debtors on one signal, and no pair of their records
         in hard conflict (dates of birth or BSNs that differ)."""
+        conn = batch.flush()
         records = repo.person_records(conn, [person_id, other_id])
         sides: dict[str, list[sa.Row[Any]]] = defaultdict(list)
         for record in records:
@@ -163,15 +164,87 @@ class Matcher:
         return True
 
 
-@dataclass
-class _Written:
-    """What linking a batch leaves to write once at its end."""
+class _Record(NamedTuple):
+    """A row of ``repo.records_query``: a case member with one of its debtor records (or none)."""
 
-    links: list[dict[str, Any]] = field(default_factory=list)
-    touched: set[str] = field(default_factory=set)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    signal_id: str
+    case_id: str
+    municipality_id: str
+    creditor_id: str
+    signal_date: dt.date
+    amount_cents: int
+    active: bool
+    kinds: int
+    debtor: int | None
+    person_id: str | None
+    person_kinds: int | None
 
-    def merged(self, municipality_id: str, absorbed: str, now: dt.datetime) -> None:
+
+class _Batch:
+    """One batch's linking state: the case records of the signals blocking found (stored ones read once,
+    the batch's own added as they link, both kept as the database would show them after each merge), and
+    the cases, members and persons not written yet. ``flush`` writes those before anything reads the
+    tables; explanations, touched cases and events wait for the end."""
+
+    def __init__(self, conn: sa.Connection, now: dt.datetime) -> None:
+        self.conn, self.now = conn, now
+        self.any_blocks: bool | None = None  # read when first needed: linking adds none
+        self.by_signal: dict[str, list[_Record]] = {}
+        self.cases: list[dict[str, Any]] = []
+        self.members: list[dict[str, Any]] = []
+        self.persons: list[dict[str, Any]] = []
+        self.links: list[dict[str, Any]] = []
+        self.touched: set[str] = set()
+        self.events: list[dict[str, Any]] = []
+
+    def remember(self, rows: Iterable[sa.Row[Any]]) -> None:
+        for row in rows:
+            record = _Record(**row._mapping)
+            self.by_signal.setdefault(record.signal_id, []).append(record)
+
+    def records(self, signal_ids: Iterable[str]) -> list[_Record]:
+        """``repo.candidate_records`` of these signals as the database would answer now."""
+        return [record for signal_id in sorted(signal_ids) for record in self.by_signal.get(signal_id, ())]
+
+    def add_member(self, member: dict[str, Any], persons: list[dict[str, Any]]) -> None:
+        self.members.append(member)
+        self.persons.extend(persons)
+        facts = {name: member[name] for name in _Record._fields[:8]}
+        self.by_signal[member["signal_id"]] = [
+            _Record(**facts, debtor=p["debtor"], person_id=p["person_id"], person_kinds=p["kinds"]) for p in persons
+        ] or [_Record(**facts, debtor=None, person_id=None, person_kinds=None)]
+
+    def blocked_pairs(self, case_ids: Collection[str]) -> set[frozenset[str]]:
+        if len(case_ids) < 2:
+            return set()
+        if self.any_blocks is None:
+            self.any_blocks = repo.any_blocks(self.conn)
+        if not self.any_blocks:
+            return set()
+        return repo.blocked_pairs(self.flush(), case_ids)
+
+    def merge_cases(self, *, into: str, absorbed: str) -> None:
+        repo.merge_cases(self.flush(), into=into, absorbed=absorbed, by="signal", at=self.now)
+        self._replace(lambda r: r.case_id == absorbed, case_id=into)
+
+    def merge_persons(self, *, into: str, absorbed: str) -> None:
+        repo.merge_persons(self.flush(), into=into, absorbed=absorbed)
+        self._replace(lambda r: r.person_id == absorbed, person_id=into)
+
+    def _replace(self, where: Callable[[_Record], bool], **values: Any) -> None:
+        for signal_id, records in self.by_signal.items():
+            if any(where(r) for r in records):
+                self.by_signal[signal_id] = [r._replace(**values) if where(r) else r for r in records]
+
+    def flush(self) -> sa.Connection:
+        """Write the cases, members and persons so far; returns the connection, now up to date."""
+        repo.add_cases(self.conn, self.cases)
+        repo.add_members(self.conn, self.members)
+        repo.add_persons(self.conn, self.persons)
+        self.cases, self.members, self.persons = [], [], []
+        return self.conn
+
+    def merged(self, municipality_id: str, absorbed: str) -> None:
         """The municipality hears of a merge it did not make: a case it holds now lives on in another."""
         self.events.append(
             {
@@ -179,7 +252,7 @@ class _Written:
                 "event_type": "case.merged",
                 "object_type": "case",
                 "object_id": absorbed,
-                "created_at": now,
+                "created_at": self.now,
             }
         )
 
@@ -207,9 +280,7 @@ def _probe(row: Mapping[str, Any], tokens: Sequence[Mapping[str, Any]]) -> tuple
     return probe, refs
 
 
-def _candidates(
-    hits: Sequence[sa.Row[Any]], records: Sequence[sa.Row[Any]], refs: _TokenRefs
-) -> list[matching.Candidate]:
+def _candidates(hits: Sequence[sa.Row[Any]], records: Sequence[_Record], refs: _TokenRefs) -> list[matching.Candidate]:
     """Candidates from their records (one per debtor record) and the probe's tokens they share (hits)."""
     found: dict[str, matching.Candidate] = {}
     for record in records:
@@ -224,7 +295,7 @@ def _candidates(
                 active=record.active,
                 household_kinds=match_levels.mask_kinds(record.kinds),
             )
-        if record.person_id is not None:  # none when no debtor of the signal carries a person token
+        if record.debtor is not None and record.person_id is not None:  # none: no debtor has a person token
             candidate.debtors[record.debtor] = matching.CandidateDebtor(
                 record.debtor, record.person_id, match_levels.mask_kinds(record.person_kinds)
             )

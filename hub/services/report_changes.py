@@ -21,9 +21,9 @@ def record_changes(conn: sa.Connection, signal_ids: Collection[str], reason: str
     for merged in repo.merged_without_report_update(conn, list(touched)):
         version, _ = repo.bump(conn, merged.id, touched[merged.merged_into], "merged", now, state="merged")
         events.append(_event(touched[merged.merged_into], merged.id, version, now))
-    for case_id, municipality_id in sorted(touched.items()):
-        version, _ = repo.bump(conn, case_id, municipality_id, reason, now)
-        events.append(_event(municipality_id, case_id, version, now))
+    changed = sorted(touched.items())
+    versions = repo.bump_many(conn, changed, reason, now)
+    events.extend(_event(municipality_id, case_id, versions[case_id], now) for case_id, municipality_id in changed)
     signals_repo.add_events(conn, events)
 
 

@@ -26,6 +26,7 @@ from hub.db import signals as repo
 from hub.domain import signals as rules
 from hub.domain.evidence import Actor
 from hub.errors import Conflict, Forbidden, InvalidParam, NotFound, ValidationFailed
+from hub.keys import HubKeys
 from hub.services.matching import Matcher
 from hub.services.report_changes import record_changes
 from hub.services.routing import RoutingService
@@ -46,12 +47,12 @@ class SignalService:
     def __init__(
         self,
         engine: Engine,
-        token_key: bytes,
+        keys: HubKeys,
         clock: Callable[[], dt.datetime],
         routing: RoutingService,
         matcher: Matcher,
     ) -> None:
-        self._engine, self._token_key, self._clock, self._routing = engine, token_key, clock, routing
+        self._engine, self._keys, self._clock, self._routing = engine, keys, clock, routing
         self._matcher = matcher
 
     def submit(self, actor: Actor, signals: Sequence[Mapping[str, Any]], *, prefix: str = "") -> list[SubmitResult]:
@@ -170,6 +171,7 @@ class SignalService:
         blobs: list[dict[str, Any]] = []
         tokens: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
+        token_keys = self._keys.token_keys(now)
         for w, digest in items:
             signal_id, attestations, crisis = w["signal_id"], w["attestations"], w.get("crisis") or {}
             municipality_id = municipalities[w["municipality_code"]]
@@ -210,15 +212,17 @@ class SignalService:
                         "ciphertext": _b64(blob["ciphertext"]),
                     }
                 )
+            # under every live token key: while a retired key lives, signals stored under it still link
             tokens.extend(
                 {
                     "signal_id": signal_id,
                     "kind": t["kind"],
                     "debtor": t["debtor"],
                     "created_at": now,
-                    "token_hash": crypto.rekey_token(self._token_key, t["kind"], t["value"]),
+                    "token_hash": crypto.rekey_token(token_key, t["kind"], t["value"]),
                 }
                 for t in w["tokens"]
+                for token_key in token_keys
             )
             events.append(
                 {
