@@ -182,7 +182,6 @@ signal_tokens = sa.Table(
     sa.Column("debtor", sa.SmallInteger, nullable=True),
     sa.Column("token_hash", sa.LargeBinary(32), nullable=False, comment="HMAC of the token under the hub's key"),
     sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Index("ix_signal_tokens_token_hash", "token_hash"),
 )
 
 # --- Outbox: events other organisations must hear about, written in the same transaction ---------
