@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from hub.db.tables import consent_decisions, consent_events, evidence
+from tests.support.consent import consent_body
 from tests.support.signing import SignedClient
 
 CASE = "case-4711"
@@ -27,16 +28,7 @@ def parties(register: Callable[..., SignedClient]) -> dict[str, SignedClient]:
 
 
 def _consent(**overrides: Any) -> dict[str, Any]:
-    now = dt.datetime.now(dt.UTC)
-    body = {
-        "case_id": CASE,
-        "purpose": "debt_help_referral",
-        "recipients": ["kredietbank"],
-        "method": "in_person",
-        "given_at": now.isoformat(),
-        "expires_at": (now + dt.timedelta(days=180)).isoformat(),
-    }
-    return {**body, **overrides}
+    return {**consent_body(CASE, days=180), **overrides}
 
 
 def _check(client: SignedClient, purpose: str = "debt_help_referral", case_id: str = CASE) -> Any:

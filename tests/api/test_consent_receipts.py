@@ -18,6 +18,7 @@ from hub.domain.evidence import Actor
 from hub.errors import Forbidden
 from hub.services.consent import ConsentService
 from hub.settings import Settings
+from tests.support.consent import consent_body
 from tests.support.signing import SignedClient
 
 
@@ -30,15 +31,7 @@ def parties(register: Callable[..., SignedClient]) -> dict[str, SignedClient]:
 
 
 def _issue(parties: dict[str, SignedClient]) -> tuple[str, bytes]:
-    now = dt.datetime.now(dt.UTC)
-    body = {
-        "case_id": "case-4711",
-        "purpose": "debt_help_referral",
-        "recipients": ["kredietbank"],
-        "method": "in_writing",
-        "given_at": now.isoformat(),
-        "expires_at": (now + dt.timedelta(days=90)).isoformat(),
-    }
+    body = consent_body("case-4711", days=90, method="in_writing")
     consent_id = parties["gm0363"].post("/v1/consents", body).json["id"]
     response = parties["kredietbank"].get(f"/v1/consents/{consent_id}/receipt")  # a recipient may fetch it
     assert response.status_code == 200 and response.mimetype == "application/json"

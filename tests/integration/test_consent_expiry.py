@@ -12,6 +12,7 @@ from flask import Flask
 
 from hub.jobs import JOBS
 from hub.services.consent_expiry import ConsentExpiryService
+from tests.support.consent import consent_body
 from tests.support.signing import SignedClient
 
 CASE = "case-0815"
@@ -26,15 +27,7 @@ def parties(register: Callable[..., SignedClient]) -> dict[str, SignedClient]:
 
 
 def _record(gm: SignedClient, now: dt.datetime, days: int, case_id: str = CASE) -> str:
-    body = {
-        "case_id": case_id,
-        "purpose": "debt_help_referral",
-        "recipients": ["kredietbank"],
-        "method": "in_person",
-        "given_at": now.isoformat(),
-        "expires_at": (now + dt.timedelta(days=days)).isoformat(),
-    }
-    response = gm.post("/v1/consents", body)
+    response = gm.post("/v1/consents", consent_body(case_id, days=days, now=now))
     assert response.status_code == 201, response.data
     return str(response.json["id"])
 

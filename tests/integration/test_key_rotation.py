@@ -31,6 +31,7 @@ from hub.db.tables import signal_tokens
 from hub.delivery.dispatcher import Dispatcher
 from hub.settings import Settings, SettingsError
 from tests.support.chain import Chain, identity
+from tests.support.consent import consent_body
 from tests.support.receiver import Receiver
 from tests.support.servers import serve
 
@@ -66,15 +67,7 @@ def chain(app: Flask) -> Chain:
 
 
 def _receipt(chain: Chain) -> bytes:
-    now = dt.datetime.now(dt.UTC)
-    body = {
-        "case_id": "case-4711",
-        "purpose": "debt_help_referral",
-        "recipients": ["kredietbank"],
-        "method": "in_writing",
-        "given_at": now.isoformat(),
-        "expires_at": (now + dt.timedelta(days=90)).isoformat(),
-    }
+    body = consent_body("case-4711", days=90, method="in_writing")
     consent_id = chain.parties["gm0363"].client.post("/v1/consents", body).json["id"]
     response = chain.parties["kredietbank"].client.get(f"/v1/consents/{consent_id}/receipt")
     assert response.status_code == 200, response.data
