@@ -154,7 +154,7 @@ def refer_command(
             recipient = key_for(published_keys(client), debt_help_id)
             if method is not None:
                 wanted = tuple(dict.fromkeys((REFERRAL_PURPOSE, *purposes)))
-                record_consent(client, case_id, debt_help_id, Consent(method, consent_days, wanted))
+                record_consent(client, case_id, [debt_help_id], Consent(method, consent_days, wanted))
             view = refer(client, municipality.store, case_id, recipient, reference)
         except ReferralError as error:
             raise click.ClickException(str(error)) from None

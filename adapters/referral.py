@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -57,15 +57,16 @@ def referral_identity(identities: Iterable[Mapping[str, Any]], reference: str | 
     return payload
 
 
-def record_consent(client: HubClient, case_id: str, debt_help_id: str, consent: Consent) -> list[str]:
-    """Record the household's consent naming ``debt_help_id`` for each purpose; the consent ids."""
+def record_consent(client: HubClient, case_id: str, recipients: Sequence[str], consent: Consent) -> list[str]:
+    """Record the household's consent naming ``recipients`` (the debt-help service, and for a settlement
+    also the creditors) for each purpose; the consent ids."""
     given = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     ids = []
     for purpose in consent.purposes:
         body = {
             "case_id": case_id,
             "purpose": purpose,
-            "recipients": [debt_help_id],
+            "recipients": list(recipients),
             "method": consent.method,
             "given_at": given.isoformat(),
             "expires_at": (given + dt.timedelta(days=consent.days)).isoformat(),

@@ -10,7 +10,6 @@ keeps it in its local store. Nothing personal is printed.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from adapters.debt_help import Counsellor, Desk, ProposalPlan
 from adapters.dossiers import DossierStore, LocalCreditor
 from adapters.exports import read_export
 from adapters.municipality import Municipality
+from adapters.referral import REFERRAL_PURPOSE, Consent, record_consent
 from adapters.referral import refer as refer_case
 from adapters.settlement_answers import Answer, check_answer
 from adapters.settlement_exchange import Party
@@ -98,25 +98,18 @@ def record_convenants(say: Say, admin: Partner, creditors: Mapping[str, Partner]
         )
 
 
-def _consent(party: Partner, case_id: str, purpose: str, recipients: list[str], days: int) -> dict[str, Any]:
-    now = dt.datetime.now(dt.UTC)
-    body = {
-        "case_id": case_id,
-        "purpose": purpose,
-        "recipients": recipients,
-        "method": "in_person",
-        "given_at": (now - dt.timedelta(minutes=1)).isoformat(),
-        "expires_at": (now + dt.timedelta(days=days)).isoformat(),
-    }
-    return dict(party.post("/v1/consents", body))
+def _consent(party: Partner, case_id: str, purpose: str, recipients: list[str], days: int) -> str:
+    """The household's consent, given in person, recorded by ``party`` (as `signaal refer` does); its id."""
+    [consent_id] = record_consent(party.client, case_id, recipients, Consent("in_person", days, (purpose,)))
+    return consent_id
 
 
 def refer(say: Say, municipality: Partner, bank: Partner, household: Household) -> str:
     """Consent for the referral, then the referral with the identity re-sealed for the debt-help service."""
-    consent = _consent(municipality, household.case_id, "debt_help_referral", [bank.org_id], 300)
+    consent_id = _consent(municipality, household.case_id, REFERRAL_PURPOSE, [bank.org_id], 300)
     say.line(
-        f"the household consents to the referral (toestemming, {consent['purpose']}), recorded by the "
-        f"municipality; the hub can issue a signed receipt ({consent['id'][:8]}...)"
+        f"the household consents to the referral (toestemming, {REFERRAL_PURPOSE}), recorded by the "
+        f"municipality; the hub can issue a signed receipt ({consent_id[:8]}...)"
     )
     assert municipality.config is not None
     local = Municipality(municipality.config)  # `signaal refer`: the identity from the local store, re-sealed

@@ -12,7 +12,6 @@ through the adapter client, after which the changed reports are pulled again.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -180,6 +179,17 @@ def household(case_id: str) -> ResponseReturnValue:
     return _show(found, _forms(found))
 
 
+def _submitted(case_id: str, name: str) -> tuple[Household, Any, ResponseReturnValue | None]:
+    """The household, its posted form ``name``, and the page again with the errors (422) when the form
+    does not validate (else None)."""
+    found = household_or_404(case_id)
+    forms = _forms(found)
+    form = forms[name]
+    if not form.validate_on_submit():
+        return found, form, _show(found, forms, 422)
+    return found, form, None
+
+
 def _show(found: Household, forms: Mapping[str, Any], status: int = 200) -> ResponseReturnValue:
     if status == 422:
         flash("Het formulier is niet compleet. Bij het formulier staat wat er ontbreekt.", "error")
@@ -197,11 +207,9 @@ def _show(found: Household, forms: Mapping[str, Any], status: int = 200) -> Resp
 
 @blp.route("/huishoudens/<case_id>/contact", methods=["POST"])
 def record_contact(case_id: str) -> ResponseReturnValue:
-    found = household_or_404(case_id)
-    forms = _forms(found)
-    form = forms["contact"]
-    if not form.validate_on_submit():
-        return _show(found, forms, 422)
+    _, form, refused = _submitted(case_id, "contact")
+    if refused is not None:
+        return refused
     store().record_contact(
         case_id, form.kind.data, form.reached.data == "ja", form.date.data, form.part_of_day.data or None,
         recorded_by=recorder(),
@@ -212,11 +220,9 @@ def record_contact(case_id: str) -> ResponseReturnValue:
 
 @blp.route("/huishoudens/<case_id>/resultaat", methods=["POST"])
 def record_result(case_id: str) -> ResponseReturnValue:
-    found = household_or_404(case_id)
-    forms = _forms(found)
-    form = forms["result"]
-    if not form.validate_on_submit():
-        return _show(found, forms, 422)
+    _, form, refused = _submitted(case_id, "result")
+    if refused is not None:
+        return refused
     store().record_result(case_id, form.result.data, form.date.data, recorded_by=recorder())
     _send_outcomes(f"Het eindresultaat is vastgelegd ({form.result.data})")
     return redirect(url_for("municipality.household", case_id=case_id) + "#uitkomsten")
@@ -224,11 +230,9 @@ def record_result(case_id: str) -> ResponseReturnValue:
 
 @blp.route("/huishoudens/<case_id>/splitsen", methods=["POST"])
 def split(case_id: str) -> ResponseReturnValue:
-    found = household_or_404(case_id)
-    forms = _forms(found)
-    form = forms["split"]
-    if not form.validate_on_submit():
-        return _show(found, forms, 422)
+    _, form, refused = _submitted(case_id, "split")
+    if refused is not None:
+        return refused
     new = (
         current_portal()
         .client()
@@ -242,11 +246,9 @@ def split(case_id: str) -> ResponseReturnValue:
 
 @blp.route("/huishoudens/<case_id>/samenvoegen", methods=["POST"])
 def merge(case_id: str) -> ResponseReturnValue:
-    found = household_or_404(case_id)
-    forms = _forms(found)
-    form = forms["merge"]
-    if not form.validate_on_submit():
-        return _show(found, forms, 422)
+    _, form, refused = _submitted(case_id, "merge")
+    if refused is not None:
+        return refused
     current_portal().client().post(f"/v1/municipality/cases/{case_id}/merge", {"case_id": form.case_id.data})
     _pull()
     flash("De huishoudens zijn samengevoegd.", "info")
@@ -256,16 +258,10 @@ def merge(case_id: str) -> ResponseReturnValue:
 def record_settlement_consent(client: HubClient, case_id: str, recipients: list[str], method: str) -> str:
     """Consent for a settlement (``settlement_negotiation``) naming the debt-help service and every creditor
     of the household: the service may then read the case's signals and add those creditors to its dossier."""
-    given = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    body = {
-        "case_id": case_id,
-        "purpose": SETTLEMENT_PURPOSE,
-        "recipients": recipients,
-        "method": method,
-        "given_at": given.isoformat(),
-        "expires_at": (given + dt.timedelta(days=SETTLEMENT_CONSENT_DAYS)).isoformat(),
-    }
-    return str(client.post("/v1/consents", body).json()["id"])
+    [consent_id] = record_consent(
+        client, case_id, recipients, Consent(method, SETTLEMENT_CONSENT_DAYS, (SETTLEMENT_PURPOSE,))
+    )
+    return consent_id
 
 
 def _send_outcomes(done: str) -> None:
@@ -284,15 +280,13 @@ def _send_outcomes(done: str) -> None:
 @blp.route("/huishoudens/<case_id>/verwijzen", methods=["POST"])
 def refer_case(case_id: str) -> ResponseReturnValue:
     """Record the household's consent naming the debt-help service, then refer the case to it."""
-    found = household_or_404(case_id)
-    forms = _forms(found)
-    form = forms["refer"]
-    if not form.validate_on_submit():
-        return _show(found, forms, 422)
+    found, form, refused = _submitted(case_id, "refer")
+    if refused is not None:
+        return refused
     client = current_portal().client()
     to = key_for(published_keys(client), form.debt_help_id.data)
     consent = Consent(form.method.data, days=REFERRAL_CONSENT_DAYS)
-    [consent_id] = record_consent(client, case_id, to.org_id, consent)
+    [consent_id] = record_consent(client, case_id, [to.org_id], consent)
     if form.settlement.data:
         creditors = sorted({s.creditor_id for s in found.signals if s.status == "active"})
         record_settlement_consent(client, case_id, [to.org_id, *creditors], form.method.data)
