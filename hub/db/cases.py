@@ -62,7 +62,7 @@ _NO_TOKEN = b""
 
 
 #: ``token_query`` for an array of tokens (PostgreSQL), in the same order: by token, most recent first.
-_TOKEN_HITS_LATERAL = sa.text(
+TOKEN_HITS_LATERAL = sa.text(
     """
     SELECT wanted.token_hash, recent.signal_id, recent.debtor
     FROM unnest(CAST(:hashes AS bytea[])) WITH ORDINALITY AS wanted (token_hash, n)
@@ -84,7 +84,7 @@ def token_hits_by_hash(
     found: dict[bytes, list[sa.Row[Any]]] = {token_hash: [] for token_hash in hashes}
     ordered = list(found)
     if conn.dialect.name == "postgresql":  # one statement: the tokens as an array, each read by the index
-        for row in conn.execute(_TOKEN_HITS_LATERAL, {"hashes": ordered, "per_token": per_token}).all():
+        for row in conn.execute(TOKEN_HITS_LATERAL, {"hashes": ordered, "per_token": per_token}).all():
             found[bytes(row.token_hash)].append(row)
         return found
     for start in range(0, len(ordered), _HITS_CHUNK):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -51,8 +52,18 @@ def test_candidates_are_read_by_primary_key(engine: Engine) -> None:
         assert "Seq Scan" not in text and "pk_case_signals" in text and "pk_signal_persons" in text
 
 
-def test_the_repository_uses_these_queries(engine: Engine) -> None:
-    """The queries checked above are those linking runs (an empty store answers nothing)."""
+def test_a_batch_on_postgresql_reads_every_token_through_the_index(engine: Engine) -> None:
+    """The one statement PostgreSQL links a batch with (``token_hits_by_hash``): the tokens as an array,
+    each read backwards through the index, never a scan of ``signal_tokens``."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads a batch with token_query, whose plan is checked above")
+    statement = cases.TOKEN_HITS_LATERAL.text
     with engine.connect() as conn:
-        assert cases.token_hits(conn, [b"a" * 32], per_token=100) == []
-        assert cases.candidate_records(conn, {"s1"}) == []
+        # on an empty table the planner likes sequential and bitmap scans; forbid them to see that the index
+        # serves each token's most recent rows in order (what it picks with statistics on a large table)
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        params = {"hashes": [b"a" * 32, b"b" * 32], "per_token": 100}
+        plan = "\n".join(str(row[0]) for row in conn.execute(sa.text(f"EXPLAIN {statement}"), params))
+    assert "ix_signal_tokens_token_hash_id" in plan and "Index Scan Backward" in plan
+    assert "Seq Scan on signal_tokens" not in plan
