@@ -29,6 +29,7 @@ from hub.db import migrate
 from hub.db.engine import make_engine
 from hub.domain.evidence import Actor
 from hub.services import Services
+from hub.services.directory_cache import DirectoryCache
 from hub.services.matching import Matcher, load_model
 from hub.services.signals import SignalService
 from schemas.v1.signal import load_signal
@@ -96,7 +97,9 @@ class BenchHub:
         services = Services.build(settings, self.engine, clock=self.clock)
         self.model = load_model(settings)
         self.matcher = TimedMatcher(self.model)
-        self.signals = SignalService(self.engine, services.keys, self.clock, services.routing, self.matcher)
+        self.signals = SignalService(
+            self.engine, services.keys, self.clock, services.routing, self.matcher, directory=DirectoryCache()
+        )
         version = services.routing.import_text(Actor.operator(), SAMPLE_ROUTING.read_text(), source="sample")
         self.routing_version = version.version
         # the generator's creditors and municipalities, and any others a data set from elsewhere names

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from hub.db.tables import organisation_keys, organisations
+from hub.db.tables import directory_generation, organisation_keys, organisations
 from hub.domain.directory import Organisation, OrganisationKey
 
 
@@ -71,3 +71,14 @@ def revoke_key(conn: sa.Connection, key_id: str, at: dt.datetime) -> None:
 def end_key(conn: sa.Connection, key_id: str, at: dt.datetime) -> None:
     """Shorten a key's validity to end at ``at`` (rotation's grace period)."""
     conn.execute(organisation_keys.update().where(organisation_keys.c.key_id == key_id).values(not_after=at))
+
+
+def generation(conn: sa.Connection) -> int:
+    """The directory's generation: triggers bump it on every write to organisations, their keys and the
+    routing-table versions (migration 0013). 0 when the row is missing (a store emptied by TRUNCATE)."""
+    value = conn.execute(sa.select(directory_generation.c.generation)).scalar()
+    return int(value or 0)
+
+
+def all_keys(conn: sa.Connection) -> list[OrganisationKey]:
+    return [_key(r) for r in conn.execute(sa.select(organisation_keys).order_by(organisation_keys.c.key_id))]

@@ -80,6 +80,20 @@ organisation_keys = sa.Table(
 )
 
 
+directory_generation = sa.Table(
+    "directory_generation",
+    metadata,
+    sa.Column("id", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column(
+        "generation",
+        sa.BigInteger,
+        nullable=False,
+        comment="bumped by triggers on every write to organisations, organisation_keys and routing_versions",
+    ),
+    sa.CheckConstraint("id = 1", name="single_row"),
+)
+
+
 # --- Request authentication and evidence (issue 3) ------------------------------------------------
 
 request_nonces = sa.Table(

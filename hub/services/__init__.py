@@ -18,6 +18,7 @@ from hub.services.cases import CaseService
 from hub.services.consent import ConsentService
 from hub.services.consent_expiry import ConsentExpiryService
 from hub.services.directory import DirectoryService
+from hub.services.directory_cache import DirectoryCache
 from hub.services.evidence import EvidenceService
 from hub.services.health import HealthService
 from hub.services.matching import Matcher, load_model
@@ -66,6 +67,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utc_now) -> Services:
         keys = load_hub_keys(settings)
+        directory = DirectoryCache()  # one per process: auth and signal checks share it
         routing = RoutingService(engine, clock)
         consent = ConsentService(engine, keys, clock)
         cases = CaseService(engine, clock)
@@ -77,7 +79,7 @@ class Services:
             engine=engine,
             keys=keys,
             clock=clock,
-            signals=SignalService(engine, keys, clock, routing, Matcher(load_model(settings))),
+            signals=SignalService(engine, keys, clock, routing, Matcher(load_model(settings)), directory=directory),
             cases=cases,
             reports=ReportService(engine, clock, cases),
             statistics=StatisticsService(engine),
@@ -88,7 +90,7 @@ class Services:
             consent=consent,
             settlements=SettlementServices.build(engine, clock, consent),
             health=HealthService(engine),
-            auth=Authenticator(engine, settings, clock),
+            auth=Authenticator(engine, settings, clock, directory),
             directory=DirectoryService(engine, clock),
             evidence=EvidenceService(engine),
         )

@@ -11,14 +11,15 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from hub import crypto
-from hub.db import directory as repo
 from hub.db.tables import rate_windows, request_nonces
 from hub.domain.evidence import Actor, SignedRequest
 from hub.errors import TooManyRequests, Unauthenticated
+from hub.services.directory_cache import DirectoryCache, DirectorySnapshot
 from hub.settings import Settings
 from schemas import httpsig
 
@@ -33,8 +34,10 @@ def _reject(code: str, detail: str) -> Unauthenticated:
 
 
 class Authenticator:
-    def __init__(self, engine: Engine, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
-        self._engine, self._clock = engine, clock
+    def __init__(
+        self, engine: Engine, settings: Settings, clock: Callable[[], dt.datetime], directory: DirectoryCache
+    ) -> None:
+        self._engine, self._clock, self._directory = engine, clock, directory
         self._window = dt.timedelta(seconds=settings.signature_window_seconds)
         self._rate_limit = settings.rate_limit_per_minute
         self._last_purge = clock()
@@ -53,7 +56,15 @@ class Authenticator:
         if not digest_header:
             raise _reject("signature_malformed", "The Content-Digest header is missing.")
         now = self._clock()
-        actor, public_key = self._signer(params.keyid, now)
+        snapshot = self._directory.cached
+        try:
+            if snapshot is None:
+                raise _reject("key_unknown", "No directory in memory yet.")
+            actor, public_key = self._signer(snapshot, params.keyid, now)
+        except Unauthenticated:  # refuse only on the directory as it is now: the key may be minutes old
+            with self._engine.connect() as conn:
+                snapshot = self._directory.current(conn)
+            actor, public_key = self._signer(snapshot, params.keyid, now)
         created = dt.datetime.fromtimestamp(params.created, dt.UTC)
         if abs(now - created) > self._window:
             raise _reject(
@@ -65,7 +76,16 @@ class Authenticator:
         base = httpsig.signature_base(method, target_uri, digest_header, params)
         if not crypto.verify_signature(public_key, signature, base):
             raise _reject("signature_invalid", "The signature does not verify with the key it names.")
-        self._consume(actor.organisation_id, params.keyid, params.nonce, created, now)
+        with self._engine.begin() as conn:
+            # the key was looked up in this process's copy of the directory: confirm it is current, in
+            # the transaction that consumes the nonce, and judge again if the directory has changed
+            current = self._directory.current(conn)
+            if current is not snapshot:
+                actor, fresh_key = self._signer(current, params.keyid, now)
+                if fresh_key != public_key and not crypto.verify_signature(fresh_key, signature, base):
+                    raise _reject("signature_invalid", "The signature does not verify with the key it names.")
+            count = self._consume(conn, actor.organisation_id, params.keyid, params.nonce, created=created, now=now)
+        self._limit(count, now)
         if now - self._last_purge > PURGE_EVERY:
             self._last_purge = now
             self.purge()
@@ -82,10 +102,9 @@ class Authenticator:
             ),
         )
 
-    def _signer(self, key_id: str, now: dt.datetime) -> tuple[Actor, bytes]:
-        with self._engine.connect() as conn:
-            key = repo.get_key(conn, key_id)
-            org = repo.get_organisation(conn, key.organisation_id) if key else None
+    def _signer(self, directory: DirectorySnapshot, key_id: str, now: dt.datetime) -> tuple[Actor, bytes]:
+        key = directory.keys.get(key_id)
+        org = directory.organisations.get(key.organisation_id) if key else None
         if key is None or org is None or key.use != "signing":
             raise _reject("key_unknown", f"No signing key {key_id!r} is registered.")
         state = key.state_at(now)
@@ -97,31 +116,38 @@ class Authenticator:
             raise _reject("organisation_disabled", f"Organisation {org.id!r} is disabled.")
         return Actor(organisation_id=org.id, kind=org.kind, key_id=key_id), key.public_key
 
-    def _consume(self, org_id: str, key_id: str, nonce: str, created: dt.datetime, now: dt.datetime) -> None:
-        """Record the nonce (a second use is a replay) and count the request against the rate limit."""
+    def _consume(
+        self, conn: sa.Connection, org_id: str, key_id: str, nonce: str, *, created: dt.datetime, now: dt.datetime
+    ) -> int:
+        """Record the nonce (a second use is a replay) and count the request against the rate limit; returns
+        the count of this organisation's requests in the current window."""
         window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
         insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        with self._engine.begin() as conn:
-            added = conn.execute(
-                insert(request_nonces)
-                .values(
-                    key_id=key_id,
-                    nonce=nonce,
-                    expires_at=max(created, now) + self._window,
-                )
-                .on_conflict_do_nothing()
-                .returning(request_nonces.c.nonce)
-            ).first()
-            if added is None:
-                raise _reject("nonce_replayed", "This nonce was used before: the request is a replay.")
-            upsert = insert(rate_windows).values(organisation_id=org_id, window_start=window, requests=1)
-            count = conn.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=[rate_windows.c.organisation_id, rate_windows.c.window_start],
-                    set_={"requests": rate_windows.c.requests + 1},
-                ).returning(rate_windows.c.requests)
-            ).scalar_one()
+        added = conn.execute(
+            insert(request_nonces)
+            .values(
+                key_id=key_id,
+                nonce=nonce,
+                expires_at=max(created, now) + self._window,
+            )
+            .on_conflict_do_nothing()
+            .returning(request_nonces.c.nonce)
+        ).first()
+        if added is None:
+            raise _reject("nonce_replayed", "This nonce was used before: the request is a replay.")
+        upsert = insert(rate_windows).values(organisation_id=org_id, window_start=window, requests=1)
+        count = conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[rate_windows.c.organisation_id, rate_windows.c.window_start],
+                set_={"requests": rate_windows.c.requests + 1},
+            ).returning(rate_windows.c.requests)
+        ).scalar_one()
+        return int(count)
+
+    def _limit(self, count: int, now: dt.datetime) -> None:
+        """Past the rate limit: 429, after the request was counted (the counting transaction committed)."""
         if count > self._rate_limit:
+            window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
             retry = window + RATE_WINDOW_SECONDS - int(now.timestamp())
             raise TooManyRequests(
                 f"More than {self._rate_limit} requests this minute.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -93,11 +93,13 @@ class RoutingService:
                 self._tables[version.seq] = table
         return table
 
-    def checker(self, conn: sa.Connection) -> Callable[[str, dt.date, str], list[RoutingProblem]]:
-        """A check for many signals at once (versions are read once): problems with how a signal was routed,
-        i.e. an unknown or stale table version, or a municipality that does not receive signals of its date
-        (it merged away, or never existed)."""
-        versions = {v.version: v for v in repo.all_versions(conn)}
+    def checker(
+        self, conn: sa.Connection, known: Sequence[repo.RoutingVersion] | None = None
+    ) -> Callable[[str, dt.date, str], list[RoutingProblem]]:
+        """A check for many signals at once (versions are read once, or taken from ``known``, the cached
+        directory's): problems with how a signal was routed, i.e. an unknown or stale table version, or a
+        municipality that does not receive signals of its date (it merged away, or never existed)."""
+        versions = {v.version: v for v in (repo.all_versions(conn) if known is None else known)}
         ordered = sorted(versions.values(), key=lambda v: v.seq)
         latest_table = self._table(conn, ordered[-1]) if ordered else None
 

@@ -20,13 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from hub import crypto
-from hub.db import directory as directory_repo
 from hub.db import evidence as evidence_repo
 from hub.db import signals as repo
 from hub.domain import signals as rules
 from hub.domain.evidence import Actor
 from hub.errors import Conflict, Forbidden, InvalidParam, NotFound, ValidationFailed
 from hub.keys import HubKeys
+from hub.services.directory_cache import DirectoryCache, DirectorySnapshot
 from hub.services.matching import Matcher
 from hub.services.report_changes import record_changes
 from hub.services.routing import RoutingService
@@ -51,9 +51,11 @@ class SignalService:
         clock: Callable[[], dt.datetime],
         routing: RoutingService,
         matcher: Matcher,
+        *,
+        directory: DirectoryCache,
     ) -> None:
         self._engine, self._keys, self._clock, self._routing = engine, keys, clock, routing
-        self._matcher = matcher
+        self._matcher, self._directory = matcher, directory
 
     def submit(self, actor: Actor, signals: Sequence[Mapping[str, Any]], *, prefix: str = "") -> list[SubmitResult]:
         """Store validated envelopes (``schemas.v1.signal`` loaded form) all-or-nothing.
@@ -77,13 +79,15 @@ class SignalService:
                         code="signal_id_reused",
                     )
             fresh = [i for i, signal_id in enumerate(ids) if signal_id not in existing]
-            problems, codes = self._check(conn, actor, [(i, wire[i]) for i in fresh], prefix)
+            directory = self._directory.current(conn) if fresh else None
+            problems, codes = self._check(conn, directory, actor, [(i, wire[i]) for i in fresh], prefix)
             if problems:
                 code = next((c for c in _REFRESH_CODES if c in codes), None)
                 raise ValidationFailed(
                     f"{len(problems)} invalid field(s); nothing was stored.", invalid_params=problems, code=code
                 )
-            self._store(conn, actor, [(wire[i], digests[i]) for i in fresh], now)
+            if directory is not None:
+                self._store(conn, directory, actor, [(wire[i], digests[i]) for i in fresh], now)
         return [
             SubmitResult(
                 signal_id,
@@ -95,17 +99,19 @@ class SignalService:
 
     # --- checks the hub can make on what it may read -----------------------------------------------
     def _check(
-        self, conn: sa.Connection, actor: Actor, items: list[tuple[int, dict[str, Any]]], prefix: str
+        self,
+        conn: sa.Connection,
+        directory: DirectorySnapshot | None,
+        actor: Actor,
+        items: list[tuple[int, dict[str, Any]]],
+        prefix: str,
     ) -> tuple[list[InvalidParam], set[str]]:
-        municipalities = {
-            o.municipality_code: o
-            for o in directory_repo.list_organisations(conn, kind="municipality")
-            if not o.disabled
-        }
-        key_owners = {m.id for m in municipalities.values()} | {actor.organisation_id}
-        keys = {k.key_id: k for k in directory_repo.keys_of(conn, sorted(key_owners), use="encryption")}
+        if directory is None:  # nothing new to check
+            return [], set()
+        municipalities = {code: o for code, o in directory.municipalities.items() if not o.disabled}
+        keys = directory.keys_of([m.id for m in municipalities.values()] + [actor.organisation_id], use="encryption")
         superseded = repo.find(conn, [w["supersedes"] for _, w in items if w.get("supersedes")])
-        route_check = self._routing.checker(conn)
+        route_check = self._routing.checker(conn, directory.routing_versions)
         problems: list[InvalidParam] = []
         codes: set[str] = set()
         for index, w in items:
@@ -160,13 +166,16 @@ class SignalService:
 
     # --- storage -----------------------------------------------------------------------------------
     def _store(
-        self, conn: sa.Connection, actor: Actor, items: list[tuple[dict[str, Any], bytes]], now: dt.datetime
+        self,
+        conn: sa.Connection,
+        directory: DirectorySnapshot,
+        actor: Actor,
+        items: list[tuple[dict[str, Any], bytes]],
+        now: dt.datetime,
     ) -> None:
         if not items:
             return
-        municipalities = {
-            o.municipality_code: o.id for o in directory_repo.list_organisations(conn, kind="municipality")
-        }
+        municipalities = {code: o.id for code, o in directory.municipalities.items()}
         rows: list[dict[str, Any]] = []
         blobs: list[dict[str, Any]] = []
         tokens: list[dict[str, Any]] = []
