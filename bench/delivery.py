@@ -59,6 +59,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from hub.db.engine import make_engine
 from hub.db.tables import outbox, webhook_deliveries
+from hub.jobs import DELIVER_SECONDS
 from hub.services import Services
 from hub.settings import Settings
 
@@ -183,7 +184,7 @@ def drain(url: str, scheduler: Process, registry: Registry, receiver: Receiver, 
 
 def drain_looped(url: str, scratch: Path, registry: Registry, receiver: Receiver, args: argparse.Namespace) -> str:
     """The same backlog drained by the same Dispatcher.run_once() the scheduler job calls, but back to back
-    in this process while there is work: what one delivery process can do without the 2 s tick."""
+    in this process while there is work: what one delivery process can do without the scheduler's tick."""
     first = insert_backlog(url, registry, args.backlog)
     wanted = {f"msg_{first + i + 1}" for i in range(args.backlog)}
     settings = Settings(env="development", data_dir=scratch / "hubdata", database_url=url)
@@ -208,7 +209,7 @@ def drain_looped(url: str, scratch: Path, registry: Registry, receiver: Receiver
     worker.join(timeout=60)
     engine.dispose()
     return (
-        f"drain by Dispatcher.run_once() back to back (no 2 s tick, {rounds} rounds): {got} of {args.backlog} "
+        f"drain by Dispatcher.run_once() back to back (no scheduler tick, {rounds} rounds): {got} of {args.backlog} "
         f"received in {total:.1f} s ({got / total:.0f} events/s)"
     )
 
@@ -291,7 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         lines.append(drain_looped(url, scratch, registry, receiver, args))
                         print(lines[-1], flush=True)
             backend = "PostgreSQL" if is_postgres(url) else "SQLite"
-            print(f"\n{backend}; hub scheduler (delivery job every 2 s); receiver on loopback")
+            tick = f"delivery job every {DELIVER_SECONDS} s, draining within the tick"
+            print(f"\n{backend}; hub scheduler ({tick}); receiver on loopback")
             for line in lines:
                 print(line)
             print(f"bad signatures at the receiver: {receiver.bad}")

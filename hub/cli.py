@@ -142,7 +142,7 @@ def scheduler() -> None:
 
 @cli.command()
 def deliver() -> None:
-    """Deliver pending webhook notifications once and report (what the scheduler does every 2 s)."""
+    """Deliver pending webhook notifications once and report (one run of what the scheduler does every second)."""
     with cli_directory.services() as services:
         stats = services.dispatcher.run_once()
     click.echo(

@@ -67,6 +67,7 @@ class Settings:
     consent_warn_days: int = 14
     webhook_retry_hours: int = 24
     webhook_timeout_seconds: int = 10
+    webhook_concurrency: int = 8
     match_window_days: int = match_model.DEFAULT_WINDOW_DAYS
     match_person_threshold: float = match_model.DEFAULT_PERSON_THRESHOLD
     match_household_threshold: float = match_model.DEFAULT_HOUSEHOLD_THRESHOLD
@@ -92,6 +93,7 @@ class Settings:
             "sealed_max_days",
             "consent_warn_days",
             "webhook_timeout_seconds",
+            "webhook_concurrency",
             "match_window_days",
         ):
             if getattr(self, name) <= 0:
@@ -144,6 +146,7 @@ class Settings:
             consent_warn_days=get("HUB_CONSENT_WARN_DAYS", _int, cls.consent_warn_days),
             webhook_retry_hours=get("HUB_WEBHOOK_RETRY_HOURS", _int, cls.webhook_retry_hours),
             webhook_timeout_seconds=get("HUB_WEBHOOK_TIMEOUT_SECONDS", _int, cls.webhook_timeout_seconds),
+            webhook_concurrency=get("HUB_WEBHOOK_CONCURRENCY", _int, cls.webhook_concurrency),
             match_window_days=get("HUB_MATCH_WINDOW_DAYS", _int, cls.match_window_days),
             match_person_threshold=get("HUB_MATCH_PERSON_THRESHOLD", _float, cls.match_person_threshold),
             match_household_threshold=get("HUB_MATCH_HOUSEHOLD_THRESHOLD", _float, cls.match_household_threshold),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -85,6 +86,22 @@ def due(conn: sa.Connection, now: dt.datetime, limit: int) -> list[sa.Row[Any]]:
 
 def update_delivery(conn: sa.Connection, delivery_id: int, **values: Any) -> None:
     conn.execute(webhook_deliveries.update().where(webhook_deliveries.c.id == delivery_id).values(**values))
+
+
+def mark_delivered(conn: sa.Connection, answered: Sequence[tuple[int, int, int]], at: dt.datetime) -> None:
+    """Deliveries the receiver accepted: (delivery id, attempts so far, HTTP status) each, one statement."""
+    conn.execute(
+        webhook_deliveries.update()
+        .where(webhook_deliveries.c.id == sa.bindparam("b_id"))
+        .values(
+            status="delivered",
+            attempts=sa.bindparam("b_attempts"),
+            last_status=sa.bindparam("b_status"),
+            last_error=None,
+            delivered_at=at,
+        ),
+        [{"b_id": i, "b_attempts": attempts, "b_status": status} for i, attempts, status in answered],
+    )
 
 
 def drop_pending(conn: sa.Connection, endpoint_id: str) -> None:

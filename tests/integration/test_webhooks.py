@@ -2,6 +2,7 @@
 deduplicable, disabled on 410, and never lost when the receiver is down or the hub dies mid-delivery."""
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -68,6 +69,40 @@ def test_notification_is_thin_signed_and_delivered_once(app: Flask, chain: Chain
     assert all(set(b["data"]) == {"object", "id"} for b in received)
     reports = [b["data"] for b in bodies if b["type"] == "report.updated"]
     assert [r["version"] for r in reports] == [1] and {r["object"] for r in reports} == {"report"}
+
+
+def test_endpoints_are_sent_to_side_by_side_each_in_order(app: Flask, chain: Chain) -> None:
+    """Two endpoints: the first notification to each is held until the other one's has arrived too, which
+    only happens when the dispatcher sends to both at once; each endpoint still gets its events in order."""
+    both = threading.Barrier(2, timeout=10)
+    met: list[bool] = []
+
+    def meet_the_other_once(receiver: list[Receiver]) -> Callable[[], int]:
+        def status() -> int:
+            if not receiver[0].received:
+                try:
+                    both.wait()
+                    met.append(True)
+                except threading.BrokenBarrierError:
+                    met.append(False)
+            return 204
+
+        return status
+
+    first: list[Receiver] = []
+    second: list[Receiver] = []
+    first.append(Receiver(status=meet_the_other_once(first)))
+    second.append(Receiver(status=meet_the_other_once(second)))
+    with serve(first[0]) as url_a, serve(second[0]) as url_b:
+        first[0].secret = _register(chain, url_a)
+        second[0].secret = _register(chain, url_b)
+        _submit(chain, 3)
+        stats = _dispatcher(app, Clock()).run_once()
+    assert met[:2] == [True, True]
+    assert stats.delivered == 8  # 3 signals and 1 report version, to each endpoint
+    for receiver in (first[0], second[0]):
+        ids = [int(r["id"].removeprefix("msg_")) for r in receiver.received]
+        assert ids == sorted(ids) and len(ids) == 4
 
 
 def test_receiver_down_for_an_hour_then_back_gets_everything(app: Flask, chain: Chain) -> None:
