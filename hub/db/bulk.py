@@ -1,8 +1,13 @@
 """Inserting many rows at once, inside the caller's transaction: by COPY on PostgreSQL (psycopg), which the
-server loads as one stream, instead of one statement per row; by executemany elsewhere and for a few rows."""
+server loads as one stream, instead of one statement per row; by executemany elsewhere and for a few rows.
+:func:`insert_groups` writes several tables' rows; on PostgreSQL their small groups (a single signal's rows)
+go in one pipeline, so the server gets them together instead of one round trip per table."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,19 +25,74 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
             conn.execute(table.insert(), rows)
         return
     names = list(rows[0])
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+    processors = _processors(conn, table, names)
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     driver: Any = conn.connection.driver_connection
+    with _raised_as_sqlalchemy(conn, statement), driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    row[name] if process is None else process(row[name])
+                    for name, process in zip(names, processors, strict=True)
+                ]
+            )
+
+
+def insert_groups(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[str, Any]]]]) -> None:
+    """``insert_many`` for each (table, rows), in the order given (parents before children). On PostgreSQL
+    consecutive groups too small for COPY are sent in one pipeline: one round trip for all of them."""
+    if conn.dialect.driver != "psycopg":
+        for table, rows in groups:
+            insert_many(conn, table, rows)
+        return
+    pending: list[tuple[sa.Table, list[dict[str, Any]]]] = []
+    for table, rows in groups:
+        if len(rows) >= COPY_FROM_ROWS:
+            _pipelined(conn, pending)
+            pending = []
+            insert_many(conn, table, rows)
+        elif rows:
+            pending.append((table, rows))
+    _pipelined(conn, pending)
+
+
+def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[str, Any]]]]) -> None:
+    if len(groups) < 2:  # nothing to save
+        for table, rows in groups:
+            insert_many(conn, table, rows)
+        return
+    driver: Any = conn.connection.driver_connection
+    statements = [(_insert_text(conn.dialect, table, tuple(rows[0])), table, rows) for table, rows in groups]
+    with _raised_as_sqlalchemy(conn, statements[0][0]), driver.pipeline(), driver.cursor() as cursor:
+        for statement, table, rows in statements:
+            processors = dict(zip(rows[0], _processors(conn, table, list(rows[0])), strict=True))
+            cursor.executemany(
+                statement,
+                [{name: _bound(processors[name], value) for name, value in row.items()} for row in rows],
+            )
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_text(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> str:
+    """The INSERT SQLAlchemy would send for these columns, with psycopg's named placeholders."""
+    statement = table.insert().inline().values({name: sa.bindparam(name, type_=table.c[name].type) for name in names})
+    return str(statement.compile(dialect=dialect))
+
+
+def _bound(process: Any, value: Any) -> Any:
+    return value if process is None else process(value)
+
+
+def _processors(conn: sa.Connection, table: sa.Table, names: list[str]) -> list[Any]:
+    return [table.c[name].type.bind_processor(conn.dialect) for name in names]
+
+
+@contextmanager
+def _raised_as_sqlalchemy(conn: sa.Connection, statement: str) -> Iterator[None]:
+    """A driver error raised as SQLAlchemy raises a failed statement; a lost connection is invalidated."""
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        row[name] if process is None else process(row[name])
-                        for name, process in zip(names, processors, strict=True)
-                    ]
-                )
+        yield
     except dbapi_error as error:
         if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None):
             conn.invalidate(error)

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.db import bulk
-from hub.db.tables import case_signals, cases, link_blocks, signal_links, signal_persons, signal_tokens
+from hub.db.tables import case_signals, cases, link_blocks, outbox, signal_links, signal_persons, signal_tokens
 from schemas.v1 import vocab
 
 # Any fixed 64-bit number: serialises linking and corrections on PostgreSQL (SQLite's BEGIN IMMEDIATE
@@ -178,7 +178,7 @@ def blocked_pairs(conn: sa.Connection, case_ids: Collection[str]) -> set[frozens
 
 
 def new_case(case_id: str, municipality_id: str, at: dt.datetime, *, split_from: str | None = None) -> dict[str, Any]:
-    """The row of a case opened now (``open_case``, ``add_cases``)."""
+    """The row of a case opened now (``open_case``, ``add_records``)."""
     return {
         "id": case_id,
         "municipality_id": municipality_id,
@@ -196,25 +196,32 @@ def open_case(
     conn.execute(cases.insert(), new_case(case_id, municipality_id, at, split_from=split_from))
 
 
-def add_cases(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    bulk.insert_many(conn, cases, rows)
+def add_records(
+    conn: sa.Connection,
+    *,
+    new_cases: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+    persons: list[dict[str, Any]],
+    links: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> None:
+    """What linking writes, in one go: cases, their members, persons, and (at the end of a batch) links and
+    outbox events (on PostgreSQL one pipeline for a single signal's rows, COPY for a batch's)."""
+    bulk.insert_groups(
+        conn,
+        [
+            (cases, new_cases),
+            (case_signals, members),
+            (signal_persons, persons),
+            (signal_links, links or []),
+            (outbox, events or []),
+        ],
+    )
 
 
 def touch(conn: sa.Connection, case_ids: Collection[str], at: dt.datetime) -> None:
     if case_ids:
         conn.execute(cases.update().where(cases.c.id.in_(list(case_ids))).values(updated_at=at))
-
-
-def add_members(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    bulk.insert_many(conn, case_signals, rows)
-
-
-def add_persons(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    bulk.insert_many(conn, signal_persons, rows)
-
-
-def add_links(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    bulk.insert_many(conn, signal_links, rows)
 
 
 def merge_cases(conn: sa.Connection, *, into: str, absorbed: str, by: str, at: dt.datetime) -> None:

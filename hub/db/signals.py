@@ -25,12 +25,15 @@ def get(conn: sa.Connection, signal_id: str) -> sa.Row[Any] | None:
 
 
 def insert(
-    conn: sa.Connection, rows: list[dict[str, Any]], blobs: list[dict[str, Any]], tokens: list[dict[str, Any]]
+    conn: sa.Connection,
+    rows: list[dict[str, Any]],
+    blobs: list[dict[str, Any]],
+    tokens: list[dict[str, Any]],
+    events: list[dict[str, Any]],
 ) -> None:
-    """Insert signals with their blobs and tokens (a batch: one COPY or executemany per table)."""
-    bulk.insert_many(conn, signals, rows)
-    bulk.insert_many(conn, signal_blobs, blobs)
-    bulk.insert_many(conn, signal_tokens, tokens)
+    """Insert signals with their blobs, tokens and outbox events (a batch: one COPY or executemany per table;
+    a single signal: one pipeline on PostgreSQL)."""
+    bulk.insert_groups(conn, [(signals, rows), (signal_blobs, blobs), (signal_tokens, tokens), (outbox, events)])
 
 
 def page(

@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from hub.db import cases as repo
-from hub.db import signals as signals_repo
 from hub.domain import match_levels, matching
 from hub.domain.match_model import MatchModel, MatchModelError, build_model
 from hub.settings import Settings, SettingsError
@@ -60,11 +59,9 @@ class Matcher:
         batch.remember(repo.candidate_records(conn, found - {row["id"] for row in rows}))
         for row, (probe, refs) in zip(rows, probes, strict=True):
             self._link_one(batch, row, probe, refs, [hit for token_hash in refs for hit in hits[token_hash]])
-        batch.flush()
-        # explanations and timestamps are never read while linking: one statement each for the batch
-        repo.add_links(conn, batch.links)
+        # explanations and events are never read while linking: written once, with the last records
+        batch.flush(links=batch.links, events=batch.events)
         repo.touch(conn, batch.touched, now)
-        signals_repo.add_events(conn, batch.events)
 
     def _link_one(
         self,
@@ -236,11 +233,14 @@ class _Batch:
             if any(where(r) for r in records):
                 self.by_signal[signal_id] = [r._replace(**values) if where(r) else r for r in records]
 
-    def flush(self) -> sa.Connection:
-        """Write the cases, members and persons so far; returns the connection, now up to date."""
-        repo.add_cases(self.conn, self.cases)
-        repo.add_members(self.conn, self.members)
-        repo.add_persons(self.conn, self.persons)
+    def flush(
+        self, *, links: list[dict[str, Any]] | None = None, events: list[dict[str, Any]] | None = None
+    ) -> sa.Connection:
+        """Write the cases, members and persons so far (and ``links`` and ``events`` with them at the end);
+        returns the connection, now up to date."""
+        repo.add_records(
+            self.conn, new_cases=self.cases, members=self.members, persons=self.persons, links=links, events=events
+        )
         self.cases, self.members, self.persons = [], [], []
         return self.conn
 

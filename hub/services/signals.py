@@ -242,8 +242,7 @@ class SignalService:
                     "created_at": now,
                 }
             )
-        repo.insert(conn, rows, blobs, tokens)
-        repo.add_events(conn, events)
+        repo.insert(conn, rows, blobs, tokens, events)
         evidence_repo.append_many(
             conn, actor, "signal.submit", object_type="signal", object_ids=[r["id"] for r in rows], at=now
         )

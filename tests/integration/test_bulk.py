@@ -1,0 +1,61 @@
+"""hub/db/bulk.py writes rows by COPY (many), in one pipeline (a few, several tables) or by executemany, on
+PostgreSQL and SQLite alike: the rows arrive as an INSERT would store them, and a failure rolls back the
+caller's transaction and is raised as SQLAlchemy raises a failed statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from hub.db import bulk
+from hub.db.tables import organisations, outbox
+
+
+def _org(org_id: str) -> dict[str, object]:
+    now = dt.datetime(2026, 11, 24, 1, 2, 3, tzinfo=dt.UTC)
+    return {"id": org_id, "name": org_id, "kind": "housing", "disabled": False, "created_at": now, "updated_at": now}
+
+
+def _event(org_id: str, n: int) -> dict[str, object]:
+    return {
+        "recipient_id": org_id,
+        "event_type": "signal.received",
+        "object_type": "signal",
+        "object_id": f"s{n}",
+        "created_at": dt.datetime(2026, 11, 24, 1, 2, n % 60, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+    }
+
+
+@pytest.mark.parametrize("events", [1, 3, bulk.COPY_FROM_ROWS + 5])
+def test_groups_arrive_as_inserted(engine: Engine, events: int) -> None:
+    with engine.begin() as conn:
+        bulk.insert_groups(
+            conn,
+            [
+                (organisations, [_org("woonstad"), _org("energie")]),
+                (outbox, [_event("woonstad", n) for n in range(events)]),
+                (outbox, []),
+            ],
+        )
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(outbox.c.object_id, outbox.c.created_at).order_by(outbox.c.id)).all()
+        names = conn.execute(sa.select(organisations.c.id).order_by(organisations.c.id)).scalars().all()
+    assert names == ["energie", "woonstad"]
+    assert [row.object_id for row in stored] == [f"s{n}" for n in range(events)]
+    # the column's bind processor ran: +01:00 stored as the same instant in UTC
+    assert stored[0].created_at == dt.datetime(2026, 11, 24, 0, 2, 0, tzinfo=dt.UTC)
+
+
+def test_a_failing_group_rolls_back_every_group(engine: Engine) -> None:
+    with engine.begin() as conn:
+        bulk.insert_groups(conn, [(organisations, [_org("woonstad")])])
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        bulk.insert_groups(
+            conn, [(outbox, [_event("woonstad", 1), _event("woonstad", 2)]), (organisations, [_org("woonstad")])]
+        )
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(organisations)).scalar_one() == 1
