@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
 
 from hub.db import bulk
-from hub.db.tables import case_signals, cases, report_changes, report_contacts, reports
+from hub.db.tables import case_signals, cases, outbox, report_changes, report_contacts, reports
 
 
 def get(conn: sa.Connection, case_id: str) -> sa.Row[Any] | None:
@@ -55,16 +55,21 @@ def bump(
     return version, seq
 
 
-def bump_many(conn: sa.Connection, changed: Sequence[tuple[str, str]], reason: str, now: dt.datetime) -> dict[str, int]:
-    """``bump`` for each of ``changed`` (case id, municipality id; each case once), in that order, in one
-    statement per table; returns case id -> its new version."""
+def bump_many(
+    conn: sa.Connection,
+    changed: Sequence[tuple[str, str]],
+    reason: str,
+    now: dt.datetime,
+    *,
+    current: Mapping[str, int],
+    event: Callable[[str, str, int], dict[str, Any]],
+) -> dict[str, int]:
+    """``bump`` for each of ``changed`` (case id, municipality id; each case once), in that order, with
+    ``current`` the versions of those that have a report; writes ``event(case id, municipality id, version)``
+    to the outbox for each, with the reports. Returns case id -> its new version."""
     if not changed:
         return {}
     ids = [case_id for case_id, _ in changed]
-    current = {
-        row.case_id: row.version
-        for row in conn.execute(sa.select(reports.c.case_id, reports.c.version).where(reports.c.case_id.in_(ids)))
-    }
     versions = {case_id: current.get(case_id, 0) + 1 for case_id in ids}
     changes = [{"case_id": c, "version": versions[c], "reason": reason, "changed_at": now} for c in ids]
     inserted = conn.execute(
@@ -85,7 +90,8 @@ def bump_many(conn: sa.Connection, changed: Sequence[tuple[str, str]], reason: s
         for case_id, municipality_id in changed
         if case_id not in current
     ]
-    bulk.insert_many(conn, reports, new)
+    events = [event(case_id, municipality_id, versions[case_id]) for case_id, municipality_id in changed]
+    bulk.insert_groups(conn, [(reports, new), (outbox, events)])
     raised = [
         {"b_case_id": case_id, "version": versions[case_id], "change_seq": seqs[case_id], "municipality_id": m}
         for case_id, m in changed
@@ -116,17 +122,18 @@ def page(
     return cast(list[sa.Row[Any]], conn.execute(query).all())
 
 
-def cases_of_signals(conn: sa.Connection, signal_ids: Collection[str]) -> dict[str, str]:
-    """case id -> municipality id of the (open) cases now holding ``signal_ids``."""
+def cases_of_signals(conn: sa.Connection, signal_ids: Collection[str]) -> dict[str, tuple[str, int | None]]:
+    """case id -> (municipality id, its report's version or None) of the cases now holding ``signal_ids``."""
     if not signal_ids:
         return {}
     rows = conn.execute(
-        sa.select(cases.c.id, cases.c.municipality_id)
+        sa.select(cases.c.id, cases.c.municipality_id, reports.c.version)
         .join(case_signals, case_signals.c.case_id == cases.c.id)
+        .outerjoin(reports, reports.c.case_id == cases.c.id)
         .where(case_signals.c.signal_id.in_(list(signal_ids)))
         .distinct()
     ).all()
-    return {row.id: row.municipality_id for row in rows}
+    return {row.id: (row.municipality_id, row.version) for row in rows}
 
 
 def merged_without_report_update(conn: sa.Connection, into: Collection[str]) -> list[sa.Row[Any]]:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from hub import crypto
-from hub.db.tables import rate_windows, request_nonces
+from hub.db.tables import directory_generation, rate_windows, request_nonces
 from hub.domain.evidence import Actor, SignedRequest
 from hub.errors import TooManyRequests, Unauthenticated
 from hub.services.directory_cache import DirectoryCache, DirectorySnapshot
@@ -77,14 +77,19 @@ class Authenticator:
         if not crypto.verify_signature(public_key, signature, base):
             raise _reject("signature_invalid", "The signature does not verify with the key it names.")
         with self._engine.begin() as conn:
+            added, count, generation = self._consume(
+                conn, actor.organisation_id, params.keyid, params.nonce, created=created, now=now
+            )
             # the key was looked up in this process's copy of the directory: confirm it is current, in
-            # the transaction that consumes the nonce, and judge again if the directory has changed
-            current = self._directory.current(conn)
+            # the transaction that consumes the nonce, and judge again if the directory has changed (a
+            # refusal rolls the nonce and the count back)
+            current = self._directory.confirm(conn, generation)
             if current is not snapshot:
                 actor, fresh_key = self._signer(current, params.keyid, now)
                 if fresh_key != public_key and not crypto.verify_signature(fresh_key, signature, base):
                     raise _reject("signature_invalid", "The signature does not verify with the key it names.")
-            count = self._consume(conn, actor.organisation_id, params.keyid, params.nonce, created=created, now=now)
+            if not added:
+                raise _reject("nonce_replayed", "This nonce was used before: the request is a replay.")
         self._limit(count, now)
         if now - self._last_purge > PURGE_EVERY:
             self._last_purge = now
@@ -118,31 +123,41 @@ class Authenticator:
 
     def _consume(
         self, conn: sa.Connection, org_id: str, key_id: str, nonce: str, *, created: dt.datetime, now: dt.datetime
-    ) -> int:
-        """Record the nonce (a second use is a replay) and count the request against the rate limit; returns
-        the count of this organisation's requests in the current window."""
+    ) -> tuple[bool, int, int]:
+        """Record the nonce and count the request against the rate limit; returns whether the nonce was new
+        (a second use is a replay), the count of this organisation's requests in the current window, and
+        the directory's generation. PostgreSQL does all three in one statement (two data-modifying CTEs)."""
         window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
-        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        added = conn.execute(
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        add_nonce = (
             insert(request_nonces)
-            .values(
-                key_id=key_id,
-                nonce=nonce,
-                expires_at=max(created, now) + self._window,
-            )
+            .values(key_id=key_id, nonce=nonce, expires_at=max(created, now) + self._window)
             .on_conflict_do_nothing()
             .returning(request_nonces.c.nonce)
-        ).first()
-        if added is None:
-            raise _reject("nonce_replayed", "This nonce was used before: the request is a replay.")
-        upsert = insert(rate_windows).values(organisation_id=org_id, window_start=window, requests=1)
-        count = conn.execute(
-            upsert.on_conflict_do_update(
+        )
+        count_request = (
+            insert(rate_windows)
+            .values(organisation_id=org_id, window_start=window, requests=1)
+            .on_conflict_do_update(
                 index_elements=[rate_windows.c.organisation_id, rate_windows.c.window_start],
                 set_={"requests": rate_windows.c.requests + 1},
-            ).returning(rate_windows.c.requests)
-        ).scalar_one()
-        return int(count)
+            )
+            .returning(rate_windows.c.requests)
+        )
+        generation = sa.select(directory_generation.c.generation).scalar_subquery()
+        if conn.dialect.name == "postgresql":
+            added_cte, counted_cte = add_nonce.cte("added"), count_request.cte("counted")
+            row = conn.execute(
+                sa.select(
+                    sa.select(sa.func.count()).select_from(added_cte).scalar_subquery(),
+                    sa.select(counted_cte.c.requests).scalar_subquery(),
+                    generation,
+                )
+            ).one()
+            return bool(row[0]), int(row[1]), int(row[2] or 0)
+        added = conn.execute(add_nonce).first() is not None
+        count = conn.execute(count_request).scalar_one()
+        return added, int(count), int(conn.execute(sa.select(generation)).scalar() or 0)
 
     def _limit(self, count: int, now: dt.datetime) -> None:
         """Past the rate limit: 429, after the request was counted (the counting transaction committed)."""

@@ -16,15 +16,21 @@ from hub.db import signals as signals_repo
 def record_changes(conn: sa.Connection, signal_ids: Collection[str], reason: str, now: dt.datetime) -> None:
     """Raise the version of the reports of the cases now holding ``signal_ids`` (creating new reports),
     mark reports of cases merged into them, and tell each municipality, in the caller's transaction."""
-    touched = repo.cases_of_signals(conn, signal_ids)
+    found = repo.cases_of_signals(conn, signal_ids)
+    touched = {case_id: municipality_id for case_id, (municipality_id, _) in found.items()}
     events = []
     for merged in repo.merged_without_report_update(conn, list(touched)):
         version, _ = repo.bump(conn, merged.id, touched[merged.merged_into], "merged", now, state="merged")
         events.append(_event(touched[merged.merged_into], merged.id, version, now))
-    changed = sorted(touched.items())
-    versions = repo.bump_many(conn, changed, reason, now)
-    events.extend(_event(municipality_id, case_id, versions[case_id], now) for case_id, municipality_id in changed)
     signals_repo.add_events(conn, events)
+    repo.bump_many(
+        conn,
+        sorted(touched.items()),
+        reason,
+        now,
+        current={case_id: version for case_id, (_, version) in found.items() if version is not None},
+        event=lambda case_id, municipality_id, version: _event(municipality_id, case_id, version, now),
+    )
 
 
 def _event(municipality_id: str, case_id: str, version: int, now: dt.datetime) -> dict[str, Any]:
