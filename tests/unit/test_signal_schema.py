@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import string
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +13,7 @@ import pytest
 from marshmallow import ValidationError
 
 from schemas.v1 import clock, vocab
-from schemas.v1.signal import SignalBatchSchema, SignalSchema, dump_signal, load_signal
+from schemas.v1.signal import SignalBatchSchema, SignalSchema, _is_token_value, dump_signal, load_signal
 from tests.unit import signal_data
 from tests.unit.signal_data import envelope
 
@@ -190,6 +192,23 @@ def test_token_value_must_be_exactly_32_bytes_of_base64url() -> None:
     tokens = signal_data.signal_tokens()
     tokens[0]["value"] = tokens[0]["value"][:42] + "B"  # spare bits set: not the encoding of 32 bytes
     assert "43 base64url" in errors_of(envelope(tokens=tokens))["tokens"][0]["value"][0]
+
+
+def test_token_value_rule_is_decoding_to_32_bytes_and_back() -> None:
+    """The pattern stands in for base64url-decoding and encoding again: the same verdict for every last
+    character on a valid stem, and for the other lengths and alphabets."""
+    alphabet = string.ascii_letters + string.digits + "-_+/=."
+    stem = base64.urlsafe_b64encode(bytes(range(32))).decode()[:42]
+
+    def round_trips(value: str) -> bool:
+        if len(value) != 43 or any(c not in string.ascii_letters + string.digits + "-_" for c in value):
+            return False
+        return base64.urlsafe_b64encode(base64.urlsafe_b64decode(value + "=")).decode()[:43] == value
+
+    candidates = [stem + last for last in alphabet] + [stem, stem + "AA", "", stem[:41] + "+A"]
+    for value in candidates:
+        assert _is_token_value(value) == round_trips(value), value
+    assert sum(_is_token_value(stem + last) for last in alphabet) == 16
 
 
 def test_exactly_one_contract_token_and_no_repeats() -> None:
