@@ -223,7 +223,7 @@ def _from_database_unavailable(error: sa.exc.DBAPIError) -> Response:
 
     The request's transaction did not complete (when the connection died during COMMIT it may have; a retry
     with the same signal or message ids then answers "duplicate"), and the engine's pool
-    (``pool_pre_ping``) discards the dead connections, so the hub recovers by itself when the database is
+    (a disconnect renews it; idle connections are pinged, hub/db/engine.py) discards the dead connections, so the hub recovers by itself when the database is
     back. The log names only the error's class: SQLAlchemy's message carries the statement's parameters.
     """
     log.warning(

@@ -2,7 +2,7 @@
 shared server) while a creditor posts signed batches without pause. The cluster is stopped (``pg_ctl stop -m
 fast``: every session is terminated) and started again, three times. While it is away the hub answers 503
 problem+json with Retry-After, never a 500 and never a dropped connection; when it is back the hub serves again
-by itself (same processes, no restart: the engine's pool_pre_ping replaces the dead connections); and every
+by itself (same processes, no restart: the engine's pool replaces the dead connections); and every
 signal the client saw acknowledged is stored exactly once, with no batch partly stored.
 """
 
