@@ -222,9 +222,10 @@ def _from_database_unavailable(error: sa.exc.DBAPIError) -> Response:
     """The database refused or dropped the connection (restart, failover, network): 503, retry later.
 
     The request's transaction did not complete (when the connection died during COMMIT it may have; a retry
-    with the same signal or message ids then answers "duplicate"), and the engine's pool
-    (a disconnect renews it; idle connections are pinged, hub/db/engine.py) discards the dead connections, so the hub recovers by itself when the database is
-    back. The log names only the error's class: SQLAlchemy's message carries the statement's parameters.
+    with the same signal or message ids then answers "duplicate"), and the engine's pool discards the dead
+    connections (a disconnect renews it; idle ones are pinged, hub/db/engine.py), so the hub recovers by
+    itself when the database is back. The log names only the error's class: SQLAlchemy's message carries
+    the statement's parameters.
     """
     log.warning(
         "database unavailable on %s %s (%s: %s)",
