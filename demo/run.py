@@ -109,7 +109,7 @@ def start_hub(say: Say, data_dir: Path, port: int, workers: int, scheduler: Sche
         hub.stop()
         raise
     say.line(
-        "holds the scheduler lock: webhook delivery every 2 s, settlement deadlines, retention and other purges; "
+        "holds the scheduler lock: webhook delivery every second, settlement deadlines, retention and other purges; "
         f"its log: {_shown(scheduler.log_path)}",
         indent=2,
     )

@@ -153,7 +153,7 @@ def test_the_scheduler_process_counts_its_runs_and_readyz_shows_its_heartbeat(
     try:
         deadline = time.monotonic() + 60
         series = 'signaalhub_jobs_run_total{job="webhooks.deliver",outcome="ok"}'
-        while series not in _scrape(app):  # the delivery job runs every 2 s
+        while series not in _scrape(app):  # the delivery job runs every second
             assert process.poll() is None and time.monotonic() < deadline, "the scheduler never ran a job"
             time.sleep(0.2)
         ready = app.test_client().get("/readyz").json
