@@ -11,7 +11,7 @@ from flask import Flask
 
 from adapters.signals import open_signal_identity
 from tests.support.chain import Chain
-from tests.support.privacy import people, scan
+from tests.support.privacy import dumped_bytes, find, people, scan
 
 PEOPLE = 300
 BATCH = 50
@@ -69,3 +69,11 @@ def test_the_scanner_finds_what_is_there(app: Flask) -> None:
         )
     hits = scan(engine, persons[1].needles())
     assert hits == [("organisations.name", persons[1].surname)]
+
+
+def test_the_dump_is_scanned_for_what_its_bytea_values_hold() -> None:
+    """pg_dump writes bytea as hex, whose digits can spell a date of birth by chance; it is scanned as the
+    bytes it encodes, so a name stored in clear inside a bytea is found and a chance run of digits is not."""
+    dump = b"COPY public.blobs (b) FROM stdin;\n\\\\x0a19451006ff\n\\\\x" + b"Jansen".hex().encode() + b"\n\\.\n"
+    assert find(["19451006", "Jansen"], [("pg_dump", dumped_bytes(dump))]) == [("pg_dump", "Jansen")]
+    assert find(["19451006"], [("pg_dump", dump)]) == [("pg_dump", "19451006")]  # what the raw text would say
