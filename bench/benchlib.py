@@ -22,7 +22,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,6 +44,10 @@ from hub.domain.evidence import Actor
 from hub.services.directory import DirectoryService
 from hub.services.routing import RoutingService
 from schemas import httpsig
+
+# bench/ runs from a checkout, beside tests/: the hub processes start as the integration tests start them
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.hubproc import free_port, hub_env
 
 REPO = Path(__file__).resolve().parent.parent
 ROUTING_SAMPLE = REPO / "hub" / "data" / "routing-sample.csv"
@@ -201,27 +204,6 @@ class AutoAnalyze:
 
 
 # --- processes -----------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def hub_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
-    """The hub's environment for a bench: development keys under ``data_dir``, the rate limit out of the way
-    (HUB_RATE_LIMIT_PER_MINUTE guards against a runaway partner, not against a benchmark)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HUB_", "PROMETHEUS_"))}
-    env.update(
-        HUB_ENV="development",
-        HUB_DATA_DIR=str(data_dir),
-        HUB_DATABASE_URL=database_url,
-        HUB_RATE_LIMIT_PER_MINUTE=str(10**9),
-        HUB_LOG_LEVEL="INFO",
-    )
-    env.update(extra)
-    return env
 
 
 class Process:

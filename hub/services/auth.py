@@ -58,8 +58,6 @@ class Authenticator:
         now = self._clock()
         snapshot = self._directory.cached
         try:
-            if snapshot is None:
-                raise _reject("key_unknown", "No directory in memory yet.")
             actor, public_key = self._signer(snapshot, params.keyid, now)
         except Unauthenticated:  # refuse only on the directory as it is now: the key may be minutes old
             with self._engine.connect() as conn:
@@ -107,9 +105,10 @@ class Authenticator:
             ),
         )
 
-    def _signer(self, directory: DirectorySnapshot, key_id: str, now: dt.datetime) -> tuple[Actor, bytes]:
-        key = directory.keys.get(key_id)
-        org = directory.organisations.get(key.organisation_id) if key else None
+    def _signer(self, directory: DirectorySnapshot | None, key_id: str, now: dt.datetime) -> tuple[Actor, bytes]:
+        """Who signs with ``key_id`` according to ``directory`` (None: none loaded yet, nobody), or a 401."""
+        key = directory.keys.get(key_id) if directory is not None else None
+        org = directory.organisations.get(key.organisation_id) if directory is not None and key else None
         if key is None or org is None or key.use != "signing":
             raise _reject("key_unknown", f"No signing key {key_id!r} is registered.")
         state = key.state_at(now)

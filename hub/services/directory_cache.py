@@ -12,8 +12,8 @@ request that checks, never later.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -24,27 +24,31 @@ from hub.domain.directory import Organisation, OrganisationKey
 
 @dataclass(frozen=True)
 class DirectorySnapshot:
+    """The directory at one generation, with the lookups every request makes built once at load."""
+
     generation: int
     organisations: Mapping[str, Organisation]
     keys: Mapping[str, OrganisationKey]
     routing_versions: tuple[routing_repo.RoutingVersion, ...]  # oldest first
-    municipalities: Mapping[str, Organisation] = field(default_factory=dict)  # by municipality code
+    municipalities: Mapping[str, Organisation]  # the enabled ones, by municipality code
+    encryption_keys: Mapping[str, OrganisationKey]  # by key id, any owner
 
     @classmethod
     def load(cls, conn: sa.Connection, generation: int) -> DirectorySnapshot:
         organisations = {o.id: o for o in repo.list_organisations(conn)}
+        keys = {k.key_id: k for k in repo.all_keys(conn)}
         return cls(
             generation=generation,
             organisations=organisations,
-            keys={k.key_id: k for k in repo.all_keys(conn)},
+            keys=keys,
             routing_versions=tuple(routing_repo.all_versions(conn)),
-            municipalities={o.municipality_code: o for o in organisations.values() if o.municipality_code is not None},
+            municipalities={
+                o.municipality_code: o
+                for o in organisations.values()
+                if o.municipality_code is not None and not o.disabled
+            },
+            encryption_keys={key_id: k for key_id, k in keys.items() if k.use == "encryption"},
         )
-
-    def keys_of(self, org_ids: Iterable[str], use: str) -> dict[str, OrganisationKey]:
-        """The keys of ``use`` held by these organisations, by key id."""
-        owners = set(org_ids)
-        return {k.key_id: k for k in self.keys.values() if k.organisation_id in owners and k.use == use}
 
 
 class DirectoryCache:

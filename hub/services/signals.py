@@ -108,8 +108,7 @@ class SignalService:
     ) -> tuple[list[InvalidParam], set[str]]:
         if directory is None:  # nothing new to check
             return [], set()
-        municipalities = {code: o for code, o in directory.municipalities.items() if not o.disabled}
-        keys = directory.keys_of([m.id for m in municipalities.values()] + [actor.organisation_id], use="encryption")
+        municipalities, keys = directory.municipalities, directory.encryption_keys  # _check_blob checks the owner
         superseded = repo.find(conn, [w["supersedes"] for _, w in items if w.get("supersedes")])
         route_check = self._routing.checker(conn, directory.routing_versions)
         problems: list[InvalidParam] = []
@@ -175,7 +174,6 @@ class SignalService:
     ) -> None:
         if not items:
             return
-        municipalities = {code: o.id for code, o in directory.municipalities.items()}
         rows: list[dict[str, Any]] = []
         blobs: list[dict[str, Any]] = []
         tokens: list[dict[str, Any]] = []
@@ -183,7 +181,7 @@ class SignalService:
         token_keys = self._keys.token_keys(now)
         for w, digest in items:
             signal_id, attestations, crisis = w["signal_id"], w["attestations"], w.get("crisis") or {}
-            municipality_id = municipalities[w["municipality_code"]]
+            municipality_id = directory.municipalities[w["municipality_code"]].id
             rows.append(
                 {
                     "id": signal_id,

@@ -36,7 +36,9 @@ def free_port() -> int:
 
 
 def hub_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a hub process: this test's store and keys, the rate limit out of the way."""
+    """The environment of a hub process (a test's, or a benchmark's: bench/benchlib.py uses this one):
+    its store and development keys under ``data_dir``, the rate limit out of the way (it guards against a
+    runaway partner, not against a test or a benchmark)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PROMETHEUS_"))}
     env.update(
         HUB_ENV="development",
