@@ -6,11 +6,12 @@ go in one pipeline, so the server gets them together instead of one round trip p
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.rows import namedtuple_row
 
 #: Fewer rows than this go by executemany: COPY costs a round trip more, which a few rows do not repay.
 COPY_FROM_ROWS = 20
@@ -70,6 +71,37 @@ def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[s
                 statement,
                 [{name: _bound(processors[name], value) for name, value in row.items()} for row in rows],
             )
+
+
+_Query = sa.Select[Any] | sa.TextClause
+
+
+def rows_after_locks(conn: sa.Connection, locks: Sequence[int], query: _Query, params: Mapping[str, Any]) -> list[Any]:
+    """Take the transaction-scoped advisory locks ``locks`` (PostgreSQL; in that order), then run ``query``
+    and return its rows. On PostgreSQL both go in one pipeline: one round trip, and the query still starts,
+    and takes its snapshot, only once the locks are held (which one statement doing both would not). Rows
+    come as named tuples. Elsewhere (SQLite holds its write lock from BEGIN IMMEDIATE) only the query runs."""
+    if conn.dialect.driver != "psycopg":
+        return list(conn.execute(query, dict(params)).all())
+    statement, defaults = _compiled(conn.dialect, query)
+    driver: Any = conn.connection.driver_connection
+    with (
+        _raised_as_sqlalchemy(conn, statement),
+        driver.cursor() as locking,
+        driver.cursor(row_factory=namedtuple_row) as reading,
+    ):
+        with driver.pipeline():  # its end sends both and collects both results
+            for key in locks:
+                locking.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": key})
+            reading.execute(statement, {**defaults, **params})
+        return list(reading.fetchall())
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(dialect: sa.Dialect, query: _Query) -> tuple[str, dict[str, Any]]:
+    """``query`` as psycopg text, with the values of the bound parameters it fixes itself (a LIMIT's)."""
+    compiled = query.compile(dialect=dialect)
+    return str(compiled), dict(compiled.params)
 
 
 @functools.lru_cache(maxsize=256)

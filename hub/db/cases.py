@@ -75,16 +75,18 @@ TOKEN_HITS_LATERAL = sa.text(
 )
 
 
-def token_hits_by_hash(
-    conn: sa.Connection, hashes: Collection[bytes], *, per_token: int
-) -> dict[bytes, list[sa.Row[Any]]]:
-    """``token_hits`` for many tokens at once (a batch's), by token hash, each in the order ``token_hits``
-    returns them. Statements hold 64 tokens, the last one a power of two (padded), so a handful of cached
-    statements serve batches of every size."""
-    found: dict[bytes, list[sa.Row[Any]]] = {token_hash: [] for token_hash in hashes}
+def lock_and_find(conn: sa.Connection, hashes: Collection[bytes], *, per_token: int) -> dict[bytes, list[Any]]:
+    """:func:`lock`, then ``token_hits`` for many tokens at once (a batch's), by token hash, each in the
+    order ``token_hits`` returns them (rows with ``token_hash``, ``signal_id`` and ``debtor``).
+
+    PostgreSQL: one statement reads every token (an array, each read by the index), sent with the lock in
+    one round trip. SQLite: statements of 64 tokens, the last one a power of two (padded), so a handful of
+    cached statements serve batches of every size."""
+    found: dict[bytes, list[Any]] = {token_hash: [] for token_hash in hashes}
     ordered = list(found)
-    if conn.dialect.name == "postgresql":  # one statement: the tokens as an array, each read by the index
-        for row in conn.execute(TOKEN_HITS_LATERAL, {"hashes": ordered, "per_token": per_token}).all():
+    if conn.dialect.name == "postgresql":
+        params = {"hashes": ordered, "per_token": per_token}
+        for row in bulk.rows_after_locks(conn, [_MATCH_LOCK], TOKEN_HITS_LATERAL, params):
             found[bytes(row.token_hash)].append(row)
         return found
     for start in range(0, len(ordered), _HITS_CHUNK):

@@ -16,6 +16,9 @@ from hub.domain.evidence import GENESIS_HASH, Actor, EvidenceEntry
 # Any fixed 64-bit number: the advisory lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK = 0x5349474E414C4556
 
+#: The newest entry, the one the next is chained to.
+_NEWEST = sa.select(evidence.c.seq, evidence.c.entry_hash).order_by(evidence.c.seq.desc()).limit(1)
+
 
 def append(
     conn: sa.Connection, actor: Actor, action: str, *, object_type: str, object_id: str, at: dt.datetime
@@ -29,16 +32,13 @@ def append_many(
 ) -> list[EvidenceEntry]:
     """Append one entry per object, all for the same signed request, chained in order.
 
-    Appends are serialised (a transaction-scoped advisory lock on PostgreSQL; SQLite's write lock is
-    already held by BEGIN IMMEDIATE) so that two requests never chain to the same predecessor. If the
-    insert fails the caller's whole transaction fails with it: no change without its evidence.
+    Appends are serialised (a transaction-scoped advisory lock on PostgreSQL, sent with the read of the
+    newest entry; SQLite's write lock is already held by BEGIN IMMEDIATE) so that two requests never chain
+    to the same predecessor. If the insert fails the caller's whole transaction fails with it: no change
+    without its evidence.
     """
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    last = conn.execute(
-        sa.select(evidence.c.seq, evidence.c.entry_hash).order_by(evidence.c.seq.desc()).limit(1)
-    ).first()
-    prev_hash, seq = (last.entry_hash, last.seq) if last else (GENESIS_HASH, 0)
+    last = bulk.rows_after_locks(conn, [_CHAIN_LOCK], _NEWEST, {})
+    prev_hash, seq = (bytes(last[0].entry_hash), last[0].seq) if last else (GENESIS_HASH, 0)
     request = actor.request
     signed = {
         "method": request.method if request else None,

@@ -7,6 +7,7 @@ clock problem from a revoked key from a tampered body.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
@@ -74,20 +75,20 @@ class Authenticator:
         base = httpsig.signature_base(method, target_uri, digest_header, params)
         if not crypto.verify_signature(public_key, signature, base):
             raise _reject("signature_invalid", "The signature does not verify with the key it names.")
-        with self._engine.begin() as conn:
+        with self._consuming() as conn:
             added, count, generation = self._consume(
                 conn, actor.organisation_id, params.keyid, params.nonce, created=created, now=now
             )
-            # the key was looked up in this process's copy of the directory: confirm it is current, in
-            # the transaction that consumes the nonce, and judge again if the directory has changed (a
-            # refusal rolls the nonce and the count back)
-            current = self._directory.confirm(conn, generation)
-            if current is not snapshot:
-                actor, fresh_key = self._signer(current, params.keyid, now)
-                if fresh_key != public_key and not crypto.verify_signature(fresh_key, signature, base):
-                    raise _reject("signature_invalid", "The signature does not verify with the key it names.")
-            if not added:
-                raise _reject("nonce_replayed", "This nonce was used before: the request is a replay.")
+        # the key was looked up in this process's copy of the directory: confirm it was current when the
+        # nonce was consumed, and judge again on the directory as it is if it has changed since
+        if snapshot is None or snapshot.generation != generation:
+            with self._engine.begin() as conn:
+                current = self._directory.current(conn)
+            actor, fresh_key = self._signer(current, params.keyid, now)
+            if fresh_key != public_key and not crypto.verify_signature(fresh_key, signature, base):
+                raise _reject("signature_invalid", "The signature does not verify with the key it names.")
+        if not added:
+            raise _reject("nonce_replayed", "This nonce was used before: the request is a replay.")
         self._limit(count, now)
         if now - self._last_purge > PURGE_EVERY:
             self._last_purge = now
@@ -119,6 +120,13 @@ class Authenticator:
         if org.disabled:
             raise _reject("organisation_disabled", f"Organisation {org.id!r} is disabled.")
         return Actor(organisation_id=org.id, kind=org.kind, key_id=key_id), key.public_key
+
+    def _consuming(self) -> contextlib.AbstractContextManager[sa.Connection]:
+        """The connection ``_consume`` runs in. On PostgreSQL its one statement is a transaction of its own
+        (autocommit: no BEGIN and COMMIT round trips around it); on SQLite its three share one."""
+        if self._engine.dialect.name == "postgresql":
+            return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._engine.begin()
 
     def _consume(
         self, conn: sa.Connection, org_id: str, key_id: str, nonce: str, *, created: dt.datetime, now: dt.datetime

@@ -47,13 +47,12 @@ class Matcher:
         batch, or until a rarer step (a merge, a person check, a split's blocks) reads the tables."""
         if not rows:
             return
-        repo.lock(conn)
         by_signal: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for token in tokens:
             by_signal[token["signal_id"]].append(token)
         probes = [_probe(row, by_signal[row["id"]]) for row in rows]
         hashes = {token_hash for _, refs in probes for token_hash in refs}
-        hits = repo.token_hits_by_hash(conn, hashes, per_token=self._model.rows_per_token)
+        hits = repo.lock_and_find(conn, hashes, per_token=self._model.rows_per_token)  # linking one at a time
         found = {hit.signal_id for found_hits in hits.values() for hit in found_hits}
         batch = _Batch(conn, now)
         batch.remember(repo.candidate_records(conn, found - {row["id"] for row in rows}))

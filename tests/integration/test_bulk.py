@@ -5,6 +5,7 @@ caller's transaction and is raised as SQLAlchemy raises a failed statement."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -59,3 +60,46 @@ def test_a_failing_group_rolls_back_every_group(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one() == 0
         assert conn.execute(sa.select(sa.func.count()).select_from(organisations)).scalar_one() == 1
+
+
+_NAMED = sa.select(organisations.c.id, organisations.c.kind).where(organisations.c.id == sa.bindparam("wanted"))
+_LOCKS = [0x7465737431, 0x7465737432]
+
+
+def test_rows_after_locks_returns_the_query_rows_and_holds_the_locks(engine: Engine) -> None:
+    with engine.begin() as conn:
+        bulk.insert_groups(conn, [(organisations, [_org("woonstad"), _org("energie")])])
+    with engine.begin() as conn:
+        rows = bulk.rows_after_locks(conn, _LOCKS, _NAMED, {"wanted": "woonstad"})
+        assert [(row.id, row.kind) for row in rows] == [("woonstad", "housing")]
+        if engine.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE is its lock: nothing more to hold
+            with engine.connect() as other:
+                taken = other.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCKS[1]}).scalar()
+                other.rollback()
+            assert taken is False
+    if engine.dialect.name == "postgresql":  # and they end with the transaction
+        with engine.connect() as other:
+            assert other.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCKS[1]}).scalar()
+
+
+def test_rows_after_locks_reads_what_the_lock_holder_committed(engine: Engine) -> None:
+    """The read waits for the lock and then sees what its holder committed: sent in one round trip, it
+    is still a statement of its own, so its snapshot is taken after the lock is granted."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite serialises writers with BEGIN IMMEDIATE")
+    found: list[list[str]] = []
+    with engine.connect() as holder:
+        holder.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCKS[0]})
+        bulk.insert_groups(holder, [(organisations, [_org("woonstad")])])
+
+        def read() -> None:
+            with engine.begin() as conn:
+                found.append([row.id for row in bulk.rows_after_locks(conn, _LOCKS, _NAMED, {"wanted": "woonstad"})])
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(timeout=0.5)
+        assert reader.is_alive() and not found  # waiting for the lock
+        holder.commit()
+    reader.join(timeout=10)
+    assert found == [["woonstad"]]

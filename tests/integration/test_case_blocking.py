@@ -53,7 +53,7 @@ def test_candidates_are_read_by_primary_key(engine: Engine) -> None:
 
 
 def test_a_batch_on_postgresql_reads_every_token_through_the_index(engine: Engine) -> None:
-    """The one statement PostgreSQL links a batch with (``token_hits_by_hash``): the tokens as an array,
+    """The one statement PostgreSQL links a batch with (``lock_and_find``): the tokens as an array,
     each read backwards through the index, never a scan of ``signal_tokens``."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite reads a batch with token_query, whose plan is checked above")
