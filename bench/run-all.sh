@@ -2,6 +2,7 @@
 # Every figure of issue 11, one script after another (about 50 minutes on 2 cores; docs/benchmarks.md).
 #   bench/run-all.sh postgresql+psycopg://postgres@127.0.0.1:5432
 # The argument is a PostgreSQL server; each script creates its own databases there and drops them after.
+# Against a server with the production settings of docs/deploy.md: bench/run-all.sh "$(bench/tuned-cluster.sh start)"
 # Run it on an otherwise idle machine: the wall-clock figures are only as good as the quiet around them.
 set -euo pipefail
 server=${1:?give a PostgreSQL server URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432}
