@@ -7,19 +7,22 @@
 #   bench/tuned-cluster.sh stop  [DIR]           stop it (the data stays in DIR until you remove it)
 #
 # DIR defaults to /tmp/signaalhub-tuned-pg, PORT to 5499. Run as root, it runs the server as the postgres
-# user. The settings are the ones docs/deploy.md recommends for production; only they differ from stock.
+# user. The settings are the ones docs/deploy.md recommends for production. Autovacuum is on, as on any
+# production server (this development machine's own cluster runs with it off).
 set -euo pipefail
+self=$(realpath "$0")
 action=${1:-}
-dir=${2:-/tmp/signaalhub-tuned-pg}
+dir=$(realpath -m "${2:-/tmp/signaalhub-tuned-pg}")
 port=${3:-5499}
+cd /  # initdb and pg_ctl return to the caller's directory, which the postgres user may not enter
 bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 [ -x "$bin/initdb" ] || { echo "no PostgreSQL server programs found (set PG_BIN to the directory holding initdb)" >&2; exit 2; }
 as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 case "$action" in
 start)
-    if as_owner "$bin/pg_ctl" --pgdata "$dir/data" status >/dev/null 2>&1; then
-        echo "postgresql+psycopg://postgres@127.0.0.1:$port"
+    if as_owner "$bin/pg_ctl" --pgdata "$dir/data" status >/dev/null 2>&1; then  # already up: its own port
+        echo "postgresql+psycopg://postgres@127.0.0.1:$(sed -n 4p "$dir/data/postmaster.pid")"
         exit 0
     fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
@@ -40,7 +43,7 @@ stop)
     echo "stopped; remove $dir to free its disk space"
     ;;
 *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$self" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -80,9 +80,13 @@ def rows_after_locks(conn: sa.Connection, locks: Sequence[int], query: _Query, p
     """Take the transaction-scoped advisory locks ``locks`` (PostgreSQL; in that order), then run ``query``
     and return its rows. On PostgreSQL both go in one pipeline: one round trip, and the query still starts,
     and takes its snapshot, only once the locks are held (which one statement doing both would not). Rows
-    come as named tuples. Elsewhere (SQLite holds its write lock from BEGIN IMMEDIATE) only the query runs."""
+    come as named tuples of the values psycopg reads, without SQLAlchemy's result processing (right for the
+    bytes, integers and strings read here; a timestamp column would not come back in UTC). Elsewhere (SQLite
+    holds its write lock from BEGIN IMMEDIATE) only the query runs."""
     if conn.dialect.driver != "psycopg":
         return list(conn.execute(query, dict(params)).all())
+    if not conn.in_transaction():
+        conn.begin()  # as conn.execute would: the locks end with a transaction SQLAlchemy knows of
     statement, defaults = _compiled(conn.dialect, query)
     driver: Any = conn.connection.driver_connection
     with (

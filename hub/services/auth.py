@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -131,9 +132,11 @@ class Authenticator:
     def _consume(
         self, conn: sa.Connection, org_id: str, key_id: str, nonce: str, *, created: dt.datetime, now: dt.datetime
     ) -> tuple[bool, int, int]:
-        """Record the nonce and count the request against the rate limit; returns whether the nonce was new
-        (a second use is a replay), the count of this organisation's requests in the current window, and
-        the directory's generation. PostgreSQL does all three in one statement (two data-modifying CTEs)."""
+        """Record the nonce and, if it is new, count the request against the rate limit; returns whether
+        the nonce was new (a second use is a replay, which counts against nobody: whoever holds a captured
+        request must not be able to use up its sender's limit), the count of this organisation's requests
+        in the current window (0 for a replay), and the directory's generation. PostgreSQL does all three
+        in one statement (two data-modifying CTEs, the count's reading the nonce's)."""
         window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
         insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         add_nonce = (
@@ -142,18 +145,23 @@ class Authenticator:
             .on_conflict_do_nothing()
             .returning(request_nonces.c.nonce)
         )
+        # WHERE: SQLite needs one in INSERT ... SELECT ... ON CONFLICT, or it reads ON as a join's
+        new_count: Any = sa.select(sa.literal(org_id), sa.literal(window), sa.literal(1)).where(sa.true())
+        generation = sa.select(directory_generation.c.generation).scalar_subquery()
+        if conn.dialect.name == "postgresql":
+            added_cte = add_nonce.cte("added")
+            new_count = new_count.select_from(added_cte)  # a replay adds no nonce: nothing to count
         count_request = (
             insert(rate_windows)
-            .values(organisation_id=org_id, window_start=window, requests=1)
+            .from_select(["organisation_id", "window_start", "requests"], new_count)
             .on_conflict_do_update(
                 index_elements=[rate_windows.c.organisation_id, rate_windows.c.window_start],
                 set_={"requests": rate_windows.c.requests + 1},
             )
             .returning(rate_windows.c.requests)
         )
-        generation = sa.select(directory_generation.c.generation).scalar_subquery()
         if conn.dialect.name == "postgresql":
-            added_cte, counted_cte = add_nonce.cte("added"), count_request.cte("counted")
+            counted_cte = count_request.cte("counted")
             row = conn.execute(
                 sa.select(
                     sa.select(sa.func.count()).select_from(added_cte).scalar_subquery(),
@@ -161,9 +169,9 @@ class Authenticator:
                     generation,
                 )
             ).one()
-            return bool(row[0]), int(row[1]), int(row[2] or 0)
+            return bool(row[0]), int(row[1] or 0), int(row[2] or 0)
         added = conn.execute(add_nonce).first() is not None
-        count = conn.execute(count_request).scalar_one()
+        count = conn.execute(count_request).scalar_one() if added else 0
         return added, int(count), int(conn.execute(sa.select(generation)).scalar() or 0)
 
     def _limit(self, count: int, now: dt.datetime) -> None:

@@ -173,3 +173,22 @@ def test_public_key_registered_as_pem_works(app: Flask) -> None:
     key = services.directory.add_key(Actor.operator(), "zorg-a", "signing", pem)
     assert base64.b64encode(key.public_key)
     assert SignedClient(app.test_client(), key.key_id, private).get("/v1/whoami").status_code == 200
+
+
+def test_replays_do_not_use_up_the_senders_rate_limit(
+    tmp_path: Path, make_app: Callable[[Settings], Flask], database_url: str
+) -> None:
+    """Whoever captured a signed request can replay it within the window; each replay is refused and must
+    not count against the organisation that sent it, or the replays would lock it out with 429s."""
+    app = make_app(Settings(env="test", data_dir=tmp_path, database_url=database_url, rate_limit_per_minute=3))
+    services = app.extensions["signaalhub"]
+    services.directory.add_organisation(Actor.operator(), "woonstad", "W", "housing")
+    private, public = new_signing_key()
+    services.directory.add_key(Actor.operator(), "woonstad", "signing", public, key_id="w-sig")
+    client = SignedClient(app.test_client(), "w-sig", private)
+    assert client.get("/v1/whoami").status_code == 200
+    captured = client.last_headers
+    replays = [client.client.get("/v1/whoami", headers=captured) for _ in range(5)]
+    assert [(r.status_code, _code(r)) for r in replays] == [(401, "nonce_replayed")] * 5
+    assert [client.get("/v1/whoami").status_code for _ in range(2)] == [200, 200]  # requests 2 and 3 of 3
+    assert client.get("/v1/whoami").status_code == 429  # the fourth is over the limit: counting still works
