@@ -148,15 +148,20 @@ def test_malformed_signature_headers_are_401_signature_malformed(register: Calla
         assert _code(client.client.get("/v1/whoami", headers=headers)) == "signature_malformed", headers
 
 
-def test_rate_limit_is_429_with_retry_after(
-    tmp_path: Path, make_app: Callable[[Settings], Flask], database_url: str
-) -> None:
+def _client_limited_to_three(tmp_path: Path, make_app: Callable[[Settings], Flask], database_url: str) -> SignedClient:
+    """A signed client of an organisation on a hub that allows 3 requests a minute."""
     app = make_app(Settings(env="test", data_dir=tmp_path, database_url=database_url, rate_limit_per_minute=3))
     services = app.extensions["signaalhub"]
     services.directory.add_organisation(Actor.operator(), "woonstad", "W", "housing")
     private, public = new_signing_key()
     services.directory.add_key(Actor.operator(), "woonstad", "signing", public, key_id="w-sig")
-    client = SignedClient(app.test_client(), "w-sig", private)
+    return SignedClient(app.test_client(), "w-sig", private)
+
+
+def test_rate_limit_is_429_with_retry_after(
+    tmp_path: Path, make_app: Callable[[Settings], Flask], database_url: str
+) -> None:
+    client = _client_limited_to_three(tmp_path, make_app, database_url)
     statuses = [client.get("/v1/whoami").status_code for _ in range(4)]
     assert statuses[:3] == [200, 200, 200]
     response = client.get("/v1/whoami")
@@ -180,12 +185,7 @@ def test_replays_do_not_use_up_the_senders_rate_limit(
 ) -> None:
     """Whoever captured a signed request can replay it within the window; each replay is refused and must
     not count against the organisation that sent it, or the replays would lock it out with 429s."""
-    app = make_app(Settings(env="test", data_dir=tmp_path, database_url=database_url, rate_limit_per_minute=3))
-    services = app.extensions["signaalhub"]
-    services.directory.add_organisation(Actor.operator(), "woonstad", "W", "housing")
-    private, public = new_signing_key()
-    services.directory.add_key(Actor.operator(), "woonstad", "signing", public, key_id="w-sig")
-    client = SignedClient(app.test_client(), "w-sig", private)
+    client = _client_limited_to_three(tmp_path, make_app, database_url)
     assert client.get("/v1/whoami").status_code == 200
     captured = client.last_headers
     replays = [client.client.get("/v1/whoami", headers=captured) for _ in range(5)]
