@@ -68,10 +68,7 @@ class DirectoryCache:
         """The directory as ``conn`` sees it: the cached snapshot when the generation has not moved (one
         small read), otherwise a fresh one. The generation is read before the tables, so a snapshot is
         never labelled newer than what it holds; at worst it is reloaded once more than needed."""
-        return self.confirm(conn, repo.generation(conn))
-
-    def confirm(self, conn: sa.Connection, generation: int) -> DirectorySnapshot:
-        """:meth:`current`, with the generation already read in ``conn``'s transaction."""
+        generation = repo.generation(conn)
         snapshot = self._snapshot
         if snapshot is None or snapshot.generation != generation:
             snapshot = DirectorySnapshot.load(conn, generation)
