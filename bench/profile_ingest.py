@@ -19,6 +19,12 @@ limit is set out of the way, as in the other scripts.
    it slows every Python call (roughly 2-3x here), so its shares lean towards Python-heavy code.
 
 --dump FILE writes the raw pstats for pstats/snakeviz.
+
+--instructions replaces both with a count that does not depend on what else the machine is doing: the
+script runs itself again under valgrind's callgrind, builds and signs every request first, and counts the
+CPU instructions of this process (the app: Flask, marshmallow, the hub, SQLAlchemy, psycopg; not
+PostgreSQL's) only while the app handles them, after a few uncounted ones to warm up. Use it to compare
+two versions of the code; it is slow (about a minute for --prefill 1000 --single 100).
 """
 
 from __future__ import annotations
@@ -28,14 +34,30 @@ import cProfile
 import functools
 import importlib
 import io
+import os
 import pstats
+import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchlib import AutoAnalyze, Client, Deriver, build_pool, database, dumps, machine_lines, register, scratch_dir
+from benchlib import (
+    AutoAnalyze,
+    Client,
+    Deriver,
+    build_pool,
+    cpu_seconds,
+    database,
+    dumps,
+    is_postgres,
+    machine_lines,
+    postgres_backends,
+    register,
+    scratch_dir,
+)
 
 from hub.app import create_app
 from hub.settings import Settings
@@ -162,6 +184,60 @@ def phase_table(stats: pstats.Stats, total: float) -> list[str]:
     return lines
 
 
+_UNDER_CALLGRIND = "SIGNAALHUB_BENCH_UNDER_CALLGRIND"
+
+
+def under_callgrind(args: argparse.Namespace, argv: list[str]) -> int:
+    """Run this script again under callgrind, counting only inside ``counted_run``, and print the
+    instructions counted per signal."""
+    if not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind (Debian: apt install valgrind)")
+    with scratch_dir() as scratch:
+        out = scratch / "callgrind.out"
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+        env = {**os.environ, _UNDER_CALLGRIND: "1"}
+        done = subprocess.run([*command, sys.executable, __file__, *argv], env=env, check=False)
+        if done.returncode or not out.exists():
+            raise SystemExit(f"the run under valgrind failed (exit status {done.returncode})")
+        totals = [line for line in out.read_text().splitlines() if line.startswith(("summary:", "totals:"))]
+    count = int(totals[-1].split()[1])
+    signals = args.single or args.batches * args.batch
+    print(f"\ninstructions: {count:,} for {signals} signals, {count / signals / 1e6:.2f} million per signal")
+    print("(the app's process only: Flask, marshmallow, the hub, SQLAlchemy and psycopg; not PostgreSQL's)")
+    return 0
+
+
+def counted_run(test_client: Any, clients: list[Client], deriver: Deriver, args: argparse.Namespace) -> None:
+    """--instructions, inside valgrind: every request is built and signed first; callgrind counts only
+    while the app handles them. The first few are handled uncounted, to warm up."""
+    requests = []
+    for index in range(_WARM_UP + (args.single or args.batches)):
+        client = clients[index % len(clients)]
+        if args.single:
+            path, body = "/v1/signals", dumps(deriver.signal(client.party))
+        else:
+            path, body = "/v1/signals/batch", dumps({"signals": deriver.batch(client.party, args.batch)})
+        requests.append((path, body, client.headers("POST", path, body)))
+    refused = []
+    for index, (path, body, headers) in enumerate(requests):
+        if index == _WARM_UP:
+            _callgrind("on")
+        response = test_client.post(path, data=body, headers=headers, base_url="http://localhost")
+        if response.status_code != 201:
+            refused.append(f"{response.status_code} {response.data[:300]!r}")
+    _callgrind("off")
+    if refused:
+        raise SystemExit(f"refused: {refused[0]}")
+
+
+_WARM_UP = 5
+
+
+def _callgrind(state: str) -> None:
+    control = shutil.which("callgrind_control") or "/usr/bin/callgrind_control"
+    subprocess.run([control, "-i", state, str(os.getpid())], check=True, capture_output=True)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="PostgreSQL server and base name (default: SQLite in a scratch dir)")
@@ -175,6 +251,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="N",
         help="after the prefill, profile N single-signal requests (POST /v1/signals) instead of batches",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instead of timing: count the app's CPU instructions per signal under valgrind's callgrind (the "
+        "same on a busy machine as on an idle one; the requests are built and signed first, outside the count)",
+    )
     parser.add_argument("--top", type=int, default=30, help="functions listed by own time (default 30)")
     parser.add_argument("--dump", type=Path, help="write the pstats here")
     parser.add_argument(
@@ -185,13 +267,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def timed_run(post: Callable[[int], None], args: argparse.Namespace) -> None:
+def timed_run(
+    post: Callable[[int], None], args: argparse.Namespace, app_cpu: Callable[[], float], backends: str | None
+) -> None:
+    """The phase timers' run; also the CPU the app took (this thread, inside the test client's calls) and,
+    on PostgreSQL, the CPU of the database's backends, per signal."""
     timers = Timers()
     missing = [label for label, module, path in PHASE_TIMERS if not timers.wrap(label, module, path)]
+    database_cpu = cpu_seconds(postgres_backends(backends)) if backends else 0.0
+    app_cpu_before = app_cpu()
     started = time.perf_counter()
     for index in range(args.batches):
         post(index)
     wall = time.perf_counter() - started
+    app_took = app_cpu() - app_cpu_before
+    database_took = cpu_seconds(postgres_backends(backends)) - database_cpu if backends else None
     timers.restore()
     signals = args.batches * args.batch
     print(f"\nphase timers: {args.batches} batches of {args.batch} in {wall:.1f} s ({signals / wall:.0f}/s)")
@@ -201,6 +291,10 @@ def timed_run(post: Callable[[int], None], args: argparse.Namespace) -> None:
             took = timers.seconds[label]
             print(f"{label:<55} {took:>8.2f}s {100 * took / wall:>5.1f}% {1000 * took / signals:>9.3f}")
     print(f"{'whole run (post() incl. the bench client)':<55} {wall:>8.2f}s {100.0:>5.1f}%")
+    cpu = f"CPU per signal: the app {1000 * app_took / signals:.3f} ms (this thread, inside the test client's calls)"
+    if database_took is not None:
+        cpu += f", PostgreSQL backends {1000 * database_took / signals:.3f} ms"
+    print(cpu)
     if missing:
         print(f"not found (the code changed?): {', '.join(missing)}")
 
@@ -230,15 +324,26 @@ def profiled_run(post: Callable[[int], None], args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.instructions and not os.environ.get(_UNDER_CALLGRIND):
+        return under_callgrind(args, sys.argv[1:] if argv is None else list(argv))
     with scratch_dir() as scratch, database(args.database_url, scratch, "profile") as url:
         for line in machine_lines(url):
             print(line)
         registry = register(url)
         deriver = Deriver(registry, build_pool(registry, 10))
         app = create_app(
-            Settings(env="development", data_dir=scratch / "hubdata", database_url=url, rate_limit_per_minute=10**9)
+            Settings(
+                env="development",
+                data_dir=scratch / "hubdata",
+                database_url=url,
+                rate_limit_per_minute=10**9,
+                # under valgrind a request signed before the count may be handled minutes later
+                **({"signature_window_seconds": 86400} if args.instructions else {}),
+            )
         )
         test_client = app.test_client()
+        app_cpu = [0.0]  # CPU seconds this thread spent inside the app (test client calls), so far
+        backends = url.rsplit("/", 1)[1] if is_postgres(url) else None
         clients = [Client("http://localhost", party) for party in registry.creditors]
 
         def post(index: int, single: bool = False) -> None:
@@ -248,7 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 path, body = "/v1/signals/batch", dumps({"signals": deriver.batch(client.party, args.batch)})
             headers = client.headers("POST", path, body)
+            started = time.thread_time()
             response = test_client.post(path, data=body, headers=headers, base_url="http://localhost")
+            app_cpu[0] += time.thread_time() - started
             if response.status_code != 201:
                 raise SystemExit(f"refused: {response.status_code} {response.data[:300]!r}")
 
@@ -261,12 +368,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             analyzed = AutoAnalyze(url, 1).run_once()
             if analyzed:
                 print(f"analyzed (as autovacuum would have): {', '.join(analyzed)}")
-        if args.single:
+        if args.instructions:
+            counted_run(test_client, clients, deriver, args)
+        elif args.single:
             args.batches, args.batch = args.single, 1
-            timed_run(lambda index: post(index, single=True), args)
+            timed_run(lambda index: post(index, single=True), args, lambda: app_cpu[0], backends)
             profiled_run(lambda index: post(index, single=True), args)
         else:
-            timed_run(post, args)
+            timed_run(post, args, lambda: app_cpu[0], backends)
             profiled_run(post, args)
         app.extensions["signaalhub"].engine.dispose()
     return 0

@@ -31,7 +31,7 @@ def _page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
 
 
 @blp.route("/signals", methods=["POST"])
-@blp.arguments(SignalSchema)
+@blp.arguments(SignalSchema())  # an instance: webargs would build a schema from a class on every request
 @blp.response(201, api_schemas.SubmitResult)
 @blp.alt_response(200, schema=api_schemas.SubmitResult, description="An identical earlier submission")
 def submit_signal(signal: dict[str, Any]) -> tuple[dict[str, Any], int]:

@@ -5,13 +5,14 @@ go in one pipeline, so the server gets them together instead of one round trip p
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from psycopg.rows import namedtuple_row
+from sqlalchemy.sql.compiler import SQLCompiler
 
 #: Fewer rows than this go by executemany: COPY costs a round trip more, which a few rows do not repay.
 COPY_FROM_ROWS = 20
@@ -25,8 +26,8 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
         if rows:
             conn.execute(table.insert(), rows)
         return
-    names = list(rows[0])
-    processors = _processors(conn, table, names)
+    names = tuple(rows[0])
+    processors = _processors(conn.dialect, table, names)
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     driver: Any = conn.connection.driver_connection
     with _raised_as_sqlalchemy(conn, statement), driver.cursor() as cursor, cursor.copy(statement) as copy:
@@ -66,7 +67,7 @@ def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[s
     statements = [(_insert_text(conn.dialect, table, tuple(rows[0])), table, rows) for table, rows in groups]
     with _raised_as_sqlalchemy(conn, statements[0][0]), driver.pipeline(), driver.cursor() as cursor:
         for statement, table, rows in statements:
-            processors = dict(zip(rows[0], _processors(conn, table, list(rows[0])), strict=True))
+            processors = dict(zip(rows[0], _processors(conn.dialect, table, tuple(rows[0])), strict=True))
             cursor.executemany(
                 statement,
                 [{name: _bound(processors[name], value) for name, value in row.items()} for row in rows],
@@ -74,38 +75,44 @@ def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[s
 
 
 _Query = sa.Select[Any] | sa.TextClause
+#: A query and its parameters.
+Read = tuple[_Query, Mapping[str, Any]]
 
 
-def rows_after_locks(conn: sa.Connection, locks: Sequence[int], query: _Query, params: Mapping[str, Any]) -> list[Any]:
-    """Take the transaction-scoped advisory locks ``locks`` (PostgreSQL; in that order), then run ``query``
-    and return its rows. On PostgreSQL both go in one pipeline: one round trip, and the query still starts,
-    and takes its snapshot, only once the locks are held (which one statement doing both would not). Rows
-    come as named tuples of the values psycopg reads, without SQLAlchemy's result processing (right for the
-    bytes, integers and strings read here; a timestamp column would not come back in UTC). Elsewhere (SQLite
-    holds its write lock from BEGIN IMMEDIATE) only the query runs."""
+def read_many(conn: sa.Connection, reads: Sequence[Read], *, after_locks: Sequence[int] = ()) -> list[list[Any]]:
+    """Take the transaction-scoped advisory locks ``after_locks`` (PostgreSQL; in that order), then run each
+    of ``reads`` in turn and return the rows of each.
+
+    On PostgreSQL all of it goes in one pipeline, with the transaction's BEGIN when nothing has been sent
+    yet: one round trip. Each statement still starts, and a query takes its snapshot, only once the one
+    before it has finished, so a query sent after a lock reads what the lock's last holder committed
+    (which one statement doing both would not). The queries should be built once (module level): each is
+    compiled on its first use and the text kept; expanding IN parameters are filled in per call. Rows come
+    as named tuples of the values psycopg reads, without SQLAlchemy's result processing (right for bytes,
+    integers and strings; a timestamp column would not come back in UTC). Elsewhere (SQLite holds its write
+    lock from BEGIN IMMEDIATE) the queries run one after another."""
     if conn.dialect.driver != "psycopg":
-        return list(conn.execute(query, dict(params)).all())
+        return [list(conn.execute(query, dict(params)).all()) for query, params in reads]
     if not conn.in_transaction():
         conn.begin()  # as conn.execute would: the locks end with a transaction SQLAlchemy knows of
-    statement, defaults = _compiled(conn.dialect, query)
+    statements = [_compiled(conn.dialect, query).construct_expanded_state(dict(params)) for query, params in reads]
     driver: Any = conn.connection.driver_connection
-    with (
-        _raised_as_sqlalchemy(conn, statement),
-        driver.cursor() as locking,
-        driver.cursor(row_factory=namedtuple_row) as reading,
-    ):
-        with driver.pipeline():  # its end sends both and collects both results
-            for key in locks:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_raised_as_sqlalchemy(conn, statements[0].statement if statements else ""))
+        locking = stack.enter_context(driver.cursor())
+        readers = [stack.enter_context(driver.cursor(row_factory=namedtuple_row)) for _ in statements]
+        with driver.pipeline():  # its end sends everything and collects every result
+            for key in after_locks:
                 locking.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": key})
-            reading.execute(statement, {**defaults, **params})
-        return list(reading.fetchall())
+            for reader, state in zip(readers, statements, strict=True):
+                reader.execute(state.statement, state.parameters)
+        return [list(reader.fetchall()) for reader in readers]
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(dialect: sa.Dialect, query: _Query) -> tuple[str, dict[str, Any]]:
-    """``query`` as psycopg text, with the values of the bound parameters it fixes itself (a LIMIT's)."""
-    compiled = query.compile(dialect=dialect)
-    return str(compiled), dict(compiled.params)
+def _compiled(dialect: sa.Dialect, query: _Query) -> SQLCompiler:
+    """``query`` compiled for psycopg: its text, and its own bound values (a LIMIT's) for each call."""
+    return query.compile(dialect=dialect)
 
 
 @functools.lru_cache(maxsize=256)
@@ -119,11 +126,12 @@ def _bound(process: Any, value: Any) -> Any:
     return value if process is None else process(value)
 
 
-def _processors(conn: sa.Connection, table: sa.Table, names: list[str]) -> list[Any]:
-    return [table.c[name].type.bind_processor(conn.dialect) for name in names]
+@functools.lru_cache(maxsize=256)
+def _processors(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(table.c[name].type.bind_processor(dialect) for name in names)
 
 
-@contextmanager
+@contextlib.contextmanager
 def _raised_as_sqlalchemy(conn: sa.Connection, statement: str) -> Iterator[None]:
     """A driver error raised as SQLAlchemy raises a failed statement; a lost connection is invalidated."""
     dbapi_error = conn.dialect.loaded_dbapi.Error

@@ -86,7 +86,8 @@ def lock_and_find(conn: sa.Connection, hashes: Collection[bytes], *, per_token: 
     ordered = list(found)
     if conn.dialect.name == "postgresql":
         params = {"hashes": ordered, "per_token": per_token}
-        for row in bulk.rows_after_locks(conn, [_MATCH_LOCK], TOKEN_HITS_LATERAL, params):
+        [rows] = bulk.read_many(conn, [(TOKEN_HITS_LATERAL, params)], after_locks=[_MATCH_LOCK])
+        for row in rows:
             found[bytes(row.token_hash)].append(row)
         return found
     for start in range(0, len(ordered), _HITS_CHUNK):

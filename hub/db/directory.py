@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -73,11 +74,19 @@ def end_key(conn: sa.Connection, key_id: str, at: dt.datetime) -> None:
     conn.execute(organisation_keys.update().where(organisation_keys.c.key_id == key_id).values(not_after=at))
 
 
+#: The directory's generation (one row, or none in a store emptied by TRUNCATE); see :func:`generation`.
+GENERATION = sa.select(directory_generation.c.generation)
+
+
 def generation(conn: sa.Connection) -> int:
     """The directory's generation: triggers bump it on every write to organisations, their keys and the
-    routing-table versions (migration 0013). 0 when the row is missing (a store emptied by TRUNCATE)."""
-    value = conn.execute(sa.select(directory_generation.c.generation)).scalar()
-    return int(value or 0)
+    routing-table versions (migration 0013)."""
+    return generation_of(conn.execute(GENERATION).all())
+
+
+def generation_of(rows: Sequence[Any]) -> int:
+    """The generation in the rows ``GENERATION`` read: 0 when the row is missing."""
+    return int(rows[0][0] or 0) if rows else 0
 
 
 def all_keys(conn: sa.Connection) -> list[OrganisationKey]:

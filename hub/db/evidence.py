@@ -37,7 +37,7 @@ def append_many(
     to the same predecessor. If the insert fails the caller's whole transaction fails with it: no change
     without its evidence.
     """
-    last = bulk.rows_after_locks(conn, [_CHAIN_LOCK], _NEWEST, {})
+    [last] = bulk.read_many(conn, [(_NEWEST, {})], after_locks=[_CHAIN_LOCK])
     prev_hash, seq = (bytes(last[0].entry_hash), last[0].seq) if last else (GENESIS_HASH, 0)
     request = actor.request
     signed = {

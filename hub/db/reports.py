@@ -122,30 +122,39 @@ def page(
     return cast(list[sa.Row[Any]], conn.execute(query).all())
 
 
-def cases_of_signals(conn: sa.Connection, signal_ids: Collection[str]) -> dict[str, tuple[str, int | None]]:
-    """case id -> (municipality id, its report's version or None) of the cases now holding ``signal_ids``."""
-    if not signal_ids:
-        return {}
-    rows = conn.execute(
-        sa.select(cases.c.id, cases.c.municipality_id, reports.c.version)
-        .join(case_signals, case_signals.c.case_id == cases.c.id)
-        .outerjoin(reports, reports.c.case_id == cases.c.id)
-        .where(case_signals.c.signal_id.in_(list(signal_ids)))
-        .distinct()
-    ).all()
-    return {row.id: (row.municipality_id, row.version) for row in rows}
-
-
-def merged_without_report_update(conn: sa.Connection, into: Collection[str]) -> list[sa.Row[Any]]:
-    """Cases merged into ``into`` whose report does not say so yet."""
-    if not into:
-        return []
-    query = (
-        sa.select(cases.c.id, cases.c.merged_into, reports.c.state)
-        .join(reports, reports.c.case_id == cases.c.id)
-        .where(cases.c.merged_into.in_(list(into)), reports.c.state != "merged")
+#: The cases now holding the signals ``:ids``: id, municipality_id, and the version of their report (None
+#: for a case without one yet).
+_HOLDING = (
+    sa.select(cases.c.id, cases.c.municipality_id, reports.c.version)
+    .join(case_signals, case_signals.c.case_id == cases.c.id)
+    .outerjoin(reports, reports.c.case_id == cases.c.id)
+    .where(case_signals.c.signal_id.in_(sa.bindparam("ids", expanding=True)))
+    .distinct()
+)
+#: Cases merged into those cases whose report does not say so yet: id, merged_into.
+_MERGED_INTO_HOLDING = (
+    sa.select(cases.c.id, cases.c.merged_into)
+    .join(reports, reports.c.case_id == cases.c.id)
+    .where(
+        cases.c.merged_into.in_(
+            sa.select(case_signals.c.case_id).where(case_signals.c.signal_id.in_(sa.bindparam("ids", expanding=True)))
+        ),
+        reports.c.state != "merged",
     )
-    return cast(list[sa.Row[Any]], conn.execute(query).all())
+)
+
+
+def cases_of_signals(
+    conn: sa.Connection, signal_ids: Collection[str]
+) -> tuple[dict[str, tuple[str, int | None]], list[Any]]:
+    """The cases now holding ``signal_ids`` (case id -> (municipality id, its report's version or None)),
+    and the cases merged into them whose report does not say so yet (rows of ``id``, ``merged_into``).
+    One round trip on PostgreSQL."""
+    if not signal_ids:
+        return {}, []
+    ids = {"ids": list(signal_ids)}
+    holding, merged = bulk.read_many(conn, [(_HOLDING, ids), (_MERGED_INTO_HOLDING, ids)])
+    return {row.id: (row.municipality_id, row.version) for row in holding}, merged
 
 
 def add_contact(conn: sa.Connection, values: dict[str, Any]) -> None:

@@ -11,6 +11,12 @@ import sqlalchemy as sa
 from hub.db import bulk
 from hub.db.tables import outbox, signal_blobs, signal_tokens, signals
 
+#: What a resubmission is judged by (rows of ``id``, ``creditor_id``, ``body_digest``, ``state``), for the
+#: signals ``:ids``; built once, for :func:`hub.db.bulk.read_many`.
+SEEN = sa.select(signals.c.id, signals.c.creditor_id, signals.c.body_digest, signals.c.state).where(
+    signals.c.id.in_(sa.bindparam("ids", expanding=True))
+)
+
 
 def find(conn: sa.Connection, signal_ids: Sequence[str]) -> dict[str, sa.Row[Any]]:
     """Existing signals among ``signal_ids``, by id."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -137,42 +138,20 @@ class Authenticator:
         request must not be able to use up its sender's limit), the count of this organisation's requests
         in the current window (0 for a replay), and the directory's generation. PostgreSQL does all three
         in one statement (two data-modifying CTEs, the count's reading the nonce's)."""
-        window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        add_nonce = (
-            insert(request_nonces)
-            .values(key_id=key_id, nonce=nonce, expires_at=max(created, now) + self._window)
-            .on_conflict_do_nothing()
-            .returning(request_nonces.c.nonce)
-        )
-        # WHERE: SQLite needs one in INSERT ... SELECT ... ON CONFLICT, or it reads ON as a join's
-        new_count: Any = sa.select(sa.literal(org_id), sa.literal(window), sa.literal(1)).where(sa.true())
-        generation = sa.select(directory_generation.c.generation).scalar_subquery()
+        params = {
+            "key_id": key_id,
+            "nonce": nonce,
+            "expires_at": max(created, now) + self._window,
+            "org_id": org_id,
+            "window": int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS,
+        }
         if conn.dialect.name == "postgresql":
-            added_cte = add_nonce.cte("added")
-            new_count = new_count.select_from(added_cte)  # a replay adds no nonce: nothing to count
-        count_request = (
-            insert(rate_windows)
-            .from_select(["organisation_id", "window_start", "requests"], new_count)
-            .on_conflict_do_update(
-                index_elements=[rate_windows.c.organisation_id, rate_windows.c.window_start],
-                set_={"requests": rate_windows.c.requests + 1},
-            )
-            .returning(rate_windows.c.requests)
-        )
-        if conn.dialect.name == "postgresql":
-            counted_cte = count_request.cte("counted")
-            row = conn.execute(
-                sa.select(
-                    sa.select(sa.func.count()).select_from(added_cte).scalar_subquery(),
-                    sa.select(counted_cte.c.requests).scalar_subquery(),
-                    generation,
-                )
-            ).one()
+            row = conn.execute(_consuming_statements("postgresql")[0], params).one()
             return bool(row[0]), int(row[1] or 0), int(row[2] or 0)
-        added = conn.execute(add_nonce).first() is not None
-        count = conn.execute(count_request).scalar_one() if added else 0
-        return added, int(count), int(conn.execute(sa.select(generation)).scalar() or 0)
+        add_nonce, count_request, generation = _consuming_statements(conn.dialect.name)
+        added = conn.execute(add_nonce, params).first() is not None
+        count = conn.execute(count_request, params).scalar_one() if added else 0
+        return added, int(count), int(conn.execute(generation).scalar() or 0)
 
     def _limit(self, count: int, now: dt.datetime) -> None:
         """Past the rate limit: 429, after the request was counted (the counting transaction committed)."""
@@ -192,3 +171,47 @@ class Authenticator:
             gone = conn.execute(request_nonces.delete().where(request_nonces.c.expires_at < now)).rowcount
             gone += conn.execute(rate_windows.delete().where(rate_windows.c.window_start < oldest_window)).rowcount
         return int(gone)
+
+
+@functools.cache
+def _consuming_statements(dialect: str) -> tuple[sa.Executable, ...]:
+    """``Authenticator._consume``'s statements, built once: on PostgreSQL one (the nonce, the count and the
+    generation); elsewhere the nonce's, the count's and the generation's. Parameters: ``key_id``, ``nonce``,
+    ``expires_at``, ``org_id``, ``window``."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    add_nonce = (
+        insert(request_nonces)
+        .values(
+            {name: sa.bindparam(name, type_=request_nonces.c[name].type) for name in ("key_id", "nonce", "expires_at")}
+        )
+        .on_conflict_do_nothing()
+        .returning(request_nonces.c.nonce)
+    )
+    new_count: Any = sa.select(
+        sa.bindparam("org_id", type_=rate_windows.c.organisation_id.type),
+        sa.bindparam("window", type_=rate_windows.c.window_start.type),
+        sa.literal(1),
+    ).where(sa.true())  # SQLite needs a WHERE in INSERT ... SELECT ... ON CONFLICT, or it reads ON as a join's
+    generation = sa.select(directory_generation.c.generation).scalar_subquery()
+    if dialect == "postgresql":
+        added_cte = add_nonce.cte("added")
+        new_count = new_count.select_from(added_cte)  # a replay adds no nonce: nothing to count
+    count_request = (
+        insert(rate_windows)
+        .from_select(["organisation_id", "window_start", "requests"], new_count)
+        .on_conflict_do_update(
+            index_elements=[rate_windows.c.organisation_id, rate_windows.c.window_start],
+            set_={"requests": rate_windows.c.requests + 1},
+        )
+        .returning(rate_windows.c.requests)
+    )
+    if dialect != "postgresql":
+        return add_nonce, count_request, sa.select(generation)
+    counted_cte = count_request.cte("counted")
+    return (
+        sa.select(
+            sa.select(sa.func.count()).select_from(added_cte).scalar_subquery(),
+            sa.select(counted_cte.c.requests).scalar_subquery(),
+            generation,
+        ),
+    )

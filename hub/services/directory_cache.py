@@ -64,11 +64,13 @@ class DirectoryCache:
         whose decision depends on it."""
         return self._snapshot
 
-    def current(self, conn: sa.Connection) -> DirectorySnapshot:
+    def current(self, conn: sa.Connection, *, generation: int | None = None) -> DirectorySnapshot:
         """The directory as ``conn`` sees it: the cached snapshot when the generation has not moved (one
-        small read), otherwise a fresh one. The generation is read before the tables, so a snapshot is
-        never labelled newer than what it holds; at worst it is reloaded once more than needed."""
-        generation = repo.generation(conn)
+        small read, or none when the caller read ``generation`` in this transaction already), otherwise a
+        fresh one. The generation is read before the tables, so a snapshot is never labelled newer than
+        what it holds; at worst it is reloaded once more than needed."""
+        if generation is None:
+            generation = repo.generation(conn)
         snapshot = self._snapshot
         if snapshot is None or snapshot.generation != generation:
             snapshot = DirectorySnapshot.load(conn, generation)

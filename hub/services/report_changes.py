@@ -16,10 +16,10 @@ from hub.db import signals as signals_repo
 def record_changes(conn: sa.Connection, signal_ids: Collection[str], reason: str, now: dt.datetime) -> None:
     """Raise the version of the reports of the cases now holding ``signal_ids`` (creating new reports),
     mark reports of cases merged into them, and tell each municipality, in the caller's transaction."""
-    found = repo.cases_of_signals(conn, signal_ids)
+    found, merged_cases = repo.cases_of_signals(conn, signal_ids)
     touched = {case_id: municipality_id for case_id, (municipality_id, _) in found.items()}
     events = []
-    for merged in repo.merged_without_report_update(conn, list(touched)):
+    for merged in merged_cases:
         version, _ = repo.bump(conn, merged.id, touched[merged.merged_into], "merged", now, state="merged")
         events.append(_event(touched[merged.merged_into], merged.id, version, now))
     signals_repo.add_events(conn, events)

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from hub import crypto
+from hub.db import bulk
+from hub.db import directory as directory_repo
 from hub.db import evidence as evidence_repo
 from hub.db import signals as repo
 from hub.domain import signals as rules
@@ -68,7 +70,9 @@ class SignalService:
         digests = [crypto.digest(json.dumps(w, sort_keys=True, separators=(",", ":")).encode()) for w in wire]
         ids = [w["signal_id"] for w in wire]
         with self._engine.begin() as conn:
-            existing = repo.find(conn, ids)
+            # what was seen before, and the directory's generation: one round trip on PostgreSQL
+            seen, generation = bulk.read_many(conn, [(repo.SEEN, {"ids": ids}), (directory_repo.GENERATION, {})])
+            existing = {row.id: row for row in seen}
             for index, (signal_id, digest) in enumerate(zip(ids, digests, strict=True)):
                 old = existing.get(signal_id)
                 if old is not None and (
@@ -79,7 +83,9 @@ class SignalService:
                         code="signal_id_reused",
                     )
             fresh = [i for i, signal_id in enumerate(ids) if signal_id not in existing]
-            directory = self._directory.current(conn) if fresh else None
+            directory = (
+                self._directory.current(conn, generation=directory_repo.generation_of(generation)) if fresh else None
+            )
             problems, codes = self._check(conn, directory, actor, [(i, wire[i]) for i in fresh], prefix)
             if problems:
                 code = next((c for c in _REFRESH_CODES if c in codes), None)

@@ -63,14 +63,21 @@ def test_a_failing_group_rolls_back_every_group(engine: Engine) -> None:
 
 
 _NAMED = sa.select(organisations.c.id, organisations.c.kind).where(organisations.c.id == sa.bindparam("wanted"))
+_AMONG = (
+    sa.select(organisations.c.id)
+    .where(organisations.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(organisations.c.id)
+    .limit(5)
+)
+_EVENTS = sa.select(sa.func.count()).select_from(outbox)
 _LOCKS = [0x7465737431, 0x7465737432]
 
 
-def test_rows_after_locks_returns_the_query_rows_and_holds_the_locks(engine: Engine) -> None:
+def test_read_many_returns_each_querys_rows_and_holds_the_locks(engine: Engine) -> None:
     with engine.begin() as conn:
         bulk.insert_groups(conn, [(organisations, [_org("woonstad"), _org("energie")])])
     with engine.begin() as conn:
-        rows = bulk.rows_after_locks(conn, _LOCKS, _NAMED, {"wanted": "woonstad"})
+        [rows] = bulk.read_many(conn, [(_NAMED, {"wanted": "woonstad"})], after_locks=_LOCKS)
         assert [(row.id, row.kind) for row in rows] == [("woonstad", "housing")]
         if engine.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE is its lock: nothing more to hold
             with engine.connect() as other:
@@ -82,7 +89,30 @@ def test_rows_after_locks_returns_the_query_rows_and_holds_the_locks(engine: Eng
             assert other.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCKS[1]}).scalar()
 
 
-def test_rows_after_locks_reads_what_the_lock_holder_committed(engine: Engine) -> None:
+def test_read_many_fills_in_lists_and_reads_the_transactions_own_writes(engine: Engine) -> None:
+    with engine.begin() as conn:
+        bulk.insert_groups(conn, [(organisations, [_org("woonstad"), _org("energie"), _org("zorg")])])
+    with engine.begin() as conn:
+        bulk.insert_groups(conn, [(outbox, [_event("zorg", 1)])])
+        among, nobody, named, events = bulk.read_many(
+            conn,
+            [
+                (_AMONG, {"ids": ["zorg", "woonstad", "nobody"]}),
+                (_AMONG, {"ids": []}),
+                (_NAMED, {"wanted": "energie"}),
+                (_EVENTS, {}),
+            ],
+        )
+        assert [row.id for row in among] == ["woonstad", "zorg"]
+        assert nobody == []
+        assert [row.kind for row in named] == ["housing"]
+        assert [tuple(row) for row in events] == [(1,)]
+        conn.rollback()
+    with engine.connect() as conn:  # what read_many began was the caller's transaction: rolled back
+        assert bulk.read_many(conn, [(_EVENTS, {})])[0][0][0] == 0
+
+
+def test_read_many_reads_what_the_lock_holder_committed(engine: Engine) -> None:
     """The read waits for the lock and then sees what its holder committed: sent in one round trip, it
     is still a statement of its own, so its snapshot is taken after the lock is granted."""
     if engine.dialect.name != "postgresql":
@@ -94,7 +124,8 @@ def test_rows_after_locks_reads_what_the_lock_holder_committed(engine: Engine) -
 
         def read() -> None:
             with engine.begin() as conn:
-                found.append([row.id for row in bulk.rows_after_locks(conn, _LOCKS, _NAMED, {"wanted": "woonstad"})])
+                [rows] = bulk.read_many(conn, [(_NAMED, {"wanted": "woonstad"})], after_locks=_LOCKS)
+                found.append([row.id for row in rows])
 
         reader = threading.Thread(target=read)
         reader.start()
