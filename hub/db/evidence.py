@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -30,13 +31,23 @@ def append(
 def append_many(
     conn: sa.Connection, actor: Actor, action: str, *, object_type: str, object_ids: Sequence[str], at: dt.datetime
 ) -> list[EvidenceEntry]:
-    """Append one entry per object, all for the same signed request, chained in order.
+    """Append one entry per object, all for the same signed request, chained in order (:func:`chain`,
+    then the insert). If the insert fails the caller's whole transaction fails with it: no change without
+    its evidence."""
+    written = chain(conn, actor, action, object_type=object_type, object_ids=object_ids, at=at)
+    bulk.insert_many(conn, *group(written))
+    return written
 
-    Appends are serialised (a transaction-scoped advisory lock on PostgreSQL, sent with the read of the
-    newest entry; SQLite's write lock is already held by BEGIN IMMEDIATE) so that two requests never chain
-    to the same predecessor. If the insert fails the caller's whole transaction fails with it: no change
-    without its evidence.
-    """
+
+def chain(
+    conn: sa.Connection, actor: Actor, action: str, *, object_type: str, object_ids: Sequence[str], at: dt.datetime
+) -> list[EvidenceEntry]:
+    """The entries :func:`append_many` appends, chained to the newest entry, for the caller to insert
+    (``group``) in this transaction, with rows of its own if it likes (one round trip for both).
+
+    Appends are serialised from here to the end of the transaction (a transaction-scoped advisory lock on
+    PostgreSQL, sent with the read of the newest entry; SQLite's write lock is already held by BEGIN
+    IMMEDIATE) so that two requests never chain to the same predecessor."""
     [last] = bulk.read_many(conn, [(_NEWEST, {})], after_locks=[_CHAIN_LOCK])
     prev_hash, seq = (bytes(last[0].entry_hash), last[0].seq) if last else (GENESIS_HASH, 0)
     request = actor.request
@@ -65,8 +76,12 @@ def append_many(
         entry = dataclasses.replace(draft, entry_hash=crypto.digest(prev_hash + draft.canonical()))
         written.append(entry)
         prev_hash = entry.entry_hash
-    bulk.insert_many(conn, evidence, [e.__dict__ for e in written])
     return written
+
+
+def group(entries: Sequence[EvidenceEntry]) -> tuple[sa.Table, list[dict[str, Any]]]:
+    """The evidence table and the rows of ``entries``, as :func:`hub.db.bulk.insert_groups` takes them."""
+    return evidence, [entry.__dict__ for entry in entries]
 
 
 def entries(conn: sa.Connection, batch: int = 1000) -> Iterator[EvidenceEntry]:

@@ -36,10 +36,14 @@ def insert(
     blobs: list[dict[str, Any]],
     tokens: list[dict[str, Any]],
     events: list[dict[str, Any]],
+    *,
+    then: Sequence[tuple[sa.Table, list[dict[str, Any]]]] = (),
 ) -> None:
-    """Insert signals with their blobs, tokens and outbox events (a batch: one COPY or executemany per table;
-    a single signal: one pipeline on PostgreSQL)."""
-    bulk.insert_groups(conn, [(signals, rows), (signal_blobs, blobs), (signal_tokens, tokens), (outbox, events)])
+    """Insert signals with their blobs, tokens and outbox events, and after them the rows ``then`` (the
+    signals' evidence entries), as :func:`hub.db.bulk.insert_groups` does (a batch: one COPY or executemany
+    per table; a single signal: one pipeline on PostgreSQL)."""
+    groups = [(signals, rows), (signal_blobs, blobs), (signal_tokens, tokens), (outbox, events), *then]
+    bulk.insert_groups(conn, groups)
 
 
 def page(

@@ -246,10 +246,10 @@ class SignalService:
                     "created_at": now,
                 }
             )
-        repo.insert(conn, rows, blobs, tokens, events)
-        evidence_repo.append_many(
+        entries = evidence_repo.chain(  # the evidence chain's lock, held from here to the commit
             conn, actor, "signal.submit", object_type="signal", object_ids=[r["id"] for r in rows], at=now
         )
+        repo.insert(conn, rows, blobs, tokens, events, then=[evidence_repo.group(entries)])
         self._matcher.link(conn, rows, tokens, now)  # household cases, in this transaction (issue 5)
         for reason, status in (("signal_added", "active"), ("signal_withdrawn", "withdrawn")):
             record_changes(conn, [r["id"] for r in rows if r["status"] == status], reason, now)  # reports

@@ -3,6 +3,7 @@ collects, opens, acknowledges and answers, and each side sees only what it may."
 
 import copy
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +12,11 @@ from marshmallow import ValidationError
 
 from adapters.crypto import generate_encryption_key
 from adapters.signals import SignalOpenError, open_signal_identity
-from hub.db.tables import outbox, signal_blobs, signal_tokens, signals
+from hub.db.tables import case_signals, evidence, outbox, signal_blobs, signal_tokens, signals
 from hub.domain.evidence import Actor
 from schemas.v1.identity import dump_identity, load_identity
 from tests.support.chain import Chain, Party, identity
+from tests.support.signing import SignedClient
 
 
 @pytest.fixture
@@ -188,3 +190,44 @@ def test_bsn_only_from_sectors_that_hold_one(chain: Chain) -> None:
     gm, woonstad = chain.parties["gm0363"], chain.parties["woonstad"]
     with pytest.raises(ValidationError, match=r"Only health insurers and the CAK may send a BSN"):
         chain.signal(woonstad, gm, identity(bsn="111222333"))
+
+
+def test_signals_sent_at_once_each_get_one_entry_in_one_unbroken_evidence_chain(app: Flask, chain: Chain) -> None:
+    """Requests racing for the evidence chain and the matching lock: each signal is stored with exactly one
+    evidence entry, no two entries claim the same predecessor, and half of them (one household at two
+    creditors) land in one case."""
+    gm = chain.parties["gm0363"]
+    creditors = [chain.parties["woonstad"], chain.parties["vattenfall"]]
+    jobs = [
+        (creditor, chain.signal(creditor, gm, identity(house_number=7 if n % 2 else 100 + n)))
+        for n in range(12)
+        for creditor in [creditors[(n // 2) % 2]]
+    ]
+
+    def send(job: tuple[Party, dict]) -> int:  # type: ignore[type-arg]
+        creditor, envelope = job
+        own = SignedClient(app.test_client(), creditor.client.key_id, creditor.client.private_key)
+        return own.post("/v1/signals", envelope).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(send, jobs))
+
+    assert statuses == [201] * len(jobs)
+    services = app.extensions["signaalhub"]
+    with services.engine.connect() as conn:
+        submitted = (
+            conn.execute(sa.select(evidence.c.object_id).where(evidence.c.action == "signal.submit")).scalars().all()
+        )
+        households = (
+            conn.execute(
+                sa.select(case_signals.c.case_id).where(
+                    case_signals.c.signal_id.in_([str(e["signal_id"]) for n, (_, e) in enumerate(jobs) if n % 2])
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(submitted) == sorted(str(envelope["signal_id"]) for _, envelope in jobs)
+    assert len(set(households)) == 1 and len(households) == 6
+    report = services.evidence.verify()
+    assert report.first_break is None
