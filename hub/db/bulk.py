@@ -1,7 +1,8 @@
-"""Inserting many rows at once, inside the caller's transaction: by COPY on PostgreSQL (psycopg), which the
-server loads as one stream, instead of one statement per row; by executemany elsewhere and for a few rows.
-:func:`insert_groups` writes several tables' rows; on PostgreSQL their small groups (a single signal's rows)
-go in one pipeline, so the server gets them together instead of one round trip per table."""
+"""Fewer round trips, inside the caller's transaction. Inserting many rows: by COPY on PostgreSQL (psycopg),
+which the server loads as one stream, instead of one statement per row; by executemany elsewhere and for a
+few rows. :func:`insert_groups` writes several tables' rows; on PostgreSQL their small groups (a single
+signal's rows) go in one pipeline, so the server gets them together instead of one round trip per table.
+:func:`read_many` sends several queries, after advisory locks, in one pipeline."""
 
 from __future__ import annotations
 
@@ -76,21 +77,23 @@ def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[s
 
 _Query = sa.Select[Any] | sa.TextClause
 #: A query and its parameters.
-Read = tuple[_Query, Mapping[str, Any]]
+Read = tuple[sa.Select[Any] | sa.TextClause, Mapping[str, Any]]
 
 
 def read_many(conn: sa.Connection, reads: Sequence[Read], *, after_locks: Sequence[int] = ()) -> list[list[Any]]:
     """Take the transaction-scoped advisory locks ``after_locks`` (PostgreSQL; in that order), then run each
     of ``reads`` in turn and return the rows of each.
 
-    On PostgreSQL all of it goes in one pipeline, with the transaction's BEGIN when nothing has been sent
-    yet: one round trip. Each statement still starts, and a query takes its snapshot, only once the one
-    before it has finished, so a query sent after a lock reads what the lock's last holder committed
-    (which one statement doing both would not). The queries should be built once (module level): each is
-    compiled on its first use and the text kept; expanding IN parameters are filled in per call. Rows come
-    as named tuples of the values psycopg reads, without SQLAlchemy's result processing (right for bytes,
+    On PostgreSQL all of it goes in one pipeline: one round trip (after the transaction's BEGIN, which
+    psycopg sends and waits for on its own when this is the transaction's first statement). Each statement
+    still starts, and a query takes its snapshot, only once the one before it has finished, so a query sent
+    after a lock reads what the lock's last holder committed (which one statement doing both would not),
+    and two queries may see different commits. The queries should be built once (module level): each is
+    compiled on its first use and the text kept; expanding IN parameters are filled in per call. Neither
+    side passes SQLAlchemy's type processing: parameters go to psycopg as given (pass no timestamps that
+    need converting to UTC), and rows come as named tuples of the values psycopg reads (right for bytes,
     integers and strings; a timestamp column would not come back in UTC). Elsewhere (SQLite holds its write
-    lock from BEGIN IMMEDIATE) the queries run one after another."""
+    lock from BEGIN IMMEDIATE) the queries run one after another, through SQLAlchemy."""
     if conn.dialect.driver != "psycopg":
         return [list(conn.execute(query, dict(params)).all()) for query, params in reads]
     if not conn.in_transaction():

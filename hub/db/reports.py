@@ -149,7 +149,8 @@ def cases_of_signals(
 ) -> tuple[dict[str, tuple[str, int | None]], list[Any]]:
     """The cases now holding ``signal_ids`` (case id -> (municipality id, its report's version or None)),
     and the cases merged into them whose report does not say so yet (rows of ``id``, ``merged_into``).
-    One round trip on PostgreSQL."""
+    One round trip on PostgreSQL, but two reads: the callers hold the evidence chain's lock, which every
+    writer of case membership and merges takes too, so nothing commits between them."""
     if not signal_ids:
         return {}, []
     ids = {"ids": list(signal_ids)}

@@ -8,14 +8,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.db import bulk
+from hub.db import bulk, directory
 from hub.db.tables import outbox, signal_blobs, signal_tokens, signals
 
-#: What a resubmission is judged by (rows of ``id``, ``creditor_id``, ``body_digest``, ``state``), for the
-#: signals ``:ids``; built once, for :func:`hub.db.bulk.read_many`.
-SEEN = sa.select(signals.c.id, signals.c.creditor_id, signals.c.body_digest, signals.c.state).where(
+#: What a resubmission is judged by, for the signals ``:ids``.
+_SEEN = sa.select(signals.c.id, signals.c.creditor_id, signals.c.body_digest, signals.c.state).where(
     signals.c.id.in_(sa.bindparam("ids", expanding=True))
 )
+
+
+def seen(conn: sa.Connection, signal_ids: Sequence[str]) -> tuple[dict[str, Any], int]:
+    """The signals among ``signal_ids`` stored before, by id (rows of ``id``, ``creditor_id``,
+    ``body_digest``, ``state``), and the directory's generation as this transaction sees it: one round
+    trip on PostgreSQL."""
+    found, generation = bulk.read_many(conn, [(_SEEN, {"ids": list(signal_ids)}), (directory.GENERATION, {})])
+    return {row.id: row for row in found}, directory.generation_of(generation)
 
 
 def find(conn: sa.Connection, signal_ids: Sequence[str]) -> dict[str, sa.Row[Any]]:

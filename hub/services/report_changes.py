@@ -20,6 +20,8 @@ def record_changes(conn: sa.Connection, signal_ids: Collection[str], reason: str
     touched = {case_id: municipality_id for case_id, (municipality_id, _) in found.items()}
     events = []
     for merged in merged_cases:
+        if merged.merged_into not in touched:  # merged after the first read (each read has its own snapshot)
+            continue
         version, _ = repo.bump(conn, merged.id, touched[merged.merged_into], "merged", now, state="merged")
         events.append(_event(touched[merged.merged_into], merged.id, version, now))
     signals_repo.add_events(conn, events)

@@ -20,8 +20,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from hub import crypto
-from hub.db import bulk
-from hub.db import directory as directory_repo
 from hub.db import evidence as evidence_repo
 from hub.db import signals as repo
 from hub.domain import signals as rules
@@ -70,9 +68,7 @@ class SignalService:
         digests = [crypto.digest(json.dumps(w, sort_keys=True, separators=(",", ":")).encode()) for w in wire]
         ids = [w["signal_id"] for w in wire]
         with self._engine.begin() as conn:
-            # what was seen before, and the directory's generation: one round trip on PostgreSQL
-            seen, generation = bulk.read_many(conn, [(repo.SEEN, {"ids": ids}), (directory_repo.GENERATION, {})])
-            existing = {row.id: row for row in seen}
+            existing, generation = repo.seen(conn, ids)
             for index, (signal_id, digest) in enumerate(zip(ids, digests, strict=True)):
                 old = existing.get(signal_id)
                 if old is not None and (
@@ -83,9 +79,7 @@ class SignalService:
                         code="signal_id_reused",
                     )
             fresh = [i for i, signal_id in enumerate(ids) if signal_id not in existing]
-            directory = (
-                self._directory.current(conn, generation=directory_repo.generation_of(generation)) if fresh else None
-            )
+            directory = self._directory.current(conn, generation=generation) if fresh else None
             problems, codes = self._check(conn, directory, actor, [(i, wire[i]) for i in fresh], prefix)
             if problems:
                 code = next((c for c in _REFRESH_CODES if c in codes), None)
@@ -246,10 +240,13 @@ class SignalService:
                     "created_at": now,
                 }
             )
-        entries = evidence_repo.chain(  # the evidence chain's lock, held from here to the commit
-            conn, actor, "signal.submit", object_type="signal", object_ids=[r["id"] for r in rows], at=now
-        )
-        repo.insert(conn, rows, blobs, tokens, events, then=[evidence_repo.group(entries)])
+        ids = [r["id"] for r in rows]
+        if len(rows) == 1:  # the chain's lock first, so the entry goes with the signal's rows: one round trip
+            entries = evidence_repo.chain(conn, actor, "signal.submit", object_type="signal", object_ids=ids, at=now)
+            repo.insert(conn, rows, blobs, tokens, events, then=[evidence_repo.group(entries)])
+        else:  # a batch's COPYs run before the lock that every writer of evidence waits on
+            repo.insert(conn, rows, blobs, tokens, events)
+            evidence_repo.append_many(conn, actor, "signal.submit", object_type="signal", object_ids=ids, at=now)
         self._matcher.link(conn, rows, tokens, now)  # household cases, in this transaction (issue 5)
         for reason, status in (("signal_added", "active"), ("signal_withdrawn", "withdrawn")):
             record_changes(conn, [r["id"] for r in rows if r["status"] == status], reason, now)  # reports

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from adapters.signals import Attestations, Crisis
-from hub.db.tables import evidence, link_blocks, outbox
+from hub.db.tables import evidence, link_blocks, outbox, reports
 from tests.support.chain import Chain
 
 TODAY = dt.date.today()
@@ -250,6 +250,17 @@ def test_a_signal_bridging_two_cases_merges_them_and_the_municipality_hears_of_i
     assert {m["merged_by"] for m in view["merged_from"]} == {"signal"}
     events = rows(app, sa.select(outbox.c.recipient_id, outbox.c.object_id).where(outbox.c.event_type == "case.merged"))
     assert [tuple(e) for e in events] == [("gm0363", view["merged_from"][0]["case_id"])]
+    # the absorbed case's report says so, and the municipality hears of both reports' new versions
+    merged = view["merged_from"][0]["case_id"]
+    assert rows(app, sa.select(reports.c.state).where(reports.c.case_id == merged)) == [("merged",)]
+    updated = rows(
+        app,
+        sa.select(outbox.c.object_id, outbox.c.object_version)
+        .where(outbox.c.event_type == "report.updated", outbox.c.object_id.in_([merged, view["id"]]))
+        .order_by(outbox.c.id.desc())
+        .limit(2),
+    )
+    assert sorted(tuple(e) for e in updated) == sorted([(merged, 2), (view["id"], 2)])
 
 
 def test_cases_are_seen_only_by_their_own_municipality(chain: Chain) -> None:

@@ -73,7 +73,7 @@ _EVENTS = sa.select(sa.func.count()).select_from(outbox)
 _LOCKS = [0x7465737431, 0x7465737432]
 
 
-def test_read_many_returns_each_querys_rows_and_holds_the_locks(engine: Engine) -> None:
+def test_read_many_reads_after_the_locks_and_holds_them_to_the_end_of_the_transaction(engine: Engine) -> None:
     with engine.begin() as conn:
         bulk.insert_groups(conn, [(organisations, [_org("woonstad"), _org("energie")])])
     with engine.begin() as conn:
@@ -108,8 +108,22 @@ def test_read_many_fills_in_lists_and_reads_the_transactions_own_writes(engine: 
         assert [row.kind for row in named] == ["housing"]
         assert [tuple(row) for row in events] == [(1,)]
         conn.rollback()
-    with engine.connect() as conn:  # what read_many began was the caller's transaction: rolled back
+    with engine.connect() as conn:  # the row was rolled back with the caller's transaction
         assert bulk.read_many(conn, [(_EVENTS, {})])[0][0][0] == 0
+        assert conn.in_transaction()  # read_many began one, as conn.execute would have
+
+
+def test_a_transaction_read_many_began_holds_its_locks_until_it_ends(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite serialises writers with BEGIN IMMEDIATE")
+    with engine.connect() as conn, engine.connect() as other:
+        bulk.read_many(conn, [(_EVENTS, {})], after_locks=_LOCKS)
+        assert conn.in_transaction()
+        assert other.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCKS[0]}).scalar() is False
+        other.rollback()
+        conn.rollback()
+        assert other.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCKS[0]}).scalar() is True
+        other.rollback()
 
 
 def test_read_many_reads_what_the_lock_holder_committed(engine: Engine) -> None:
