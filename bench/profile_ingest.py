@@ -209,17 +209,13 @@ def under_callgrind(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
-def counted_run(test_client: Any, clients: list[Client], deriver: Deriver, args: argparse.Namespace) -> None:
+Request = tuple[str, bytes, dict[str, str]]  # path, body, signed headers
+
+
+def counted_run(test_client: Any, build: Callable[[int], Request], args: argparse.Namespace) -> None:
     """--instructions, inside valgrind: every request is built and signed first; callgrind counts only
     while the app handles them. The first few are handled uncounted, to warm up."""
-    requests = []
-    for index in range(_WARM_UP + (args.single or args.batches)):
-        client = clients[index % len(clients)]
-        if args.single:
-            path, body = "/v1/signals", dumps(deriver.signal(client.party))
-        else:
-            path, body = "/v1/signals/batch", dumps({"signals": deriver.batch(client.party, args.batch)})
-        requests.append((path, body, client.headers("POST", path, body)))
+    requests = [build(index) for index in range(_WARM_UP + (args.single or args.batches))]
     refused = []
     for index, (path, body, headers) in enumerate(requests):
         if index == _WARM_UP:
@@ -348,13 +344,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         backends = url.rsplit("/", 1)[1] if is_postgres(url) else None
         clients = [Client("http://localhost", party) for party in registry.creditors]
 
-        def post(index: int, single: bool = False) -> None:
+        def build(index: int, single: bool = bool(args.single)) -> Request:
             client = clients[index % len(clients)]
             if single:
                 path, body = "/v1/signals", dumps(deriver.signal(client.party))
             else:
                 path, body = "/v1/signals/batch", dumps({"signals": deriver.batch(client.party, args.batch)})
-            headers = client.headers("POST", path, body)
+            return path, body, client.headers("POST", path, body)
+
+        def post(index: int, single: bool = False) -> None:
+            path, body, headers = build(index, single)
             started = time.thread_time()
             response = test_client.post(path, data=body, headers=headers, base_url="http://localhost")
             app_cpu[0] += time.thread_time() - started
@@ -371,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if analyzed:
                 print(f"analyzed (as autovacuum would have): {', '.join(analyzed)}")
         if args.instructions:
-            counted_run(test_client, clients, deriver, args)
+            counted_run(test_client, build, args)
         elif args.single:
             args.batches, args.batch = args.single, 1
             timed_run(lambda index: post(index, single=True), args, lambda: app_cpu[0], backends)

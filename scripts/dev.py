@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -60,14 +62,38 @@ def _run(argv: list[str]) -> int:
 LOCAL_TEST_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def _test_database() -> None:
-    """Point the suite's PostgreSQL variants at the local server when nothing else is set and it answers;
-    otherwise leave them to skip (or, under CI=true, to fail) with the reason the suite gives."""
-    if os.environ.get("HUB_TEST_DATABASE_URL"):
-        return
+def _local_postgres_answers() -> bool:
     try:
         socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
     except OSError:
+        return False
+    return True
+
+
+def _start_local_postgres() -> None:
+    """Under CI=true, where a missing PostgreSQL fails the suite: start this machine's cluster if it is a
+    Debian one that is down (``pg_ctlcluster``), and wait up to 30 s for it to answer."""
+    clusters = Path("/etc/postgresql")
+    if not shutil.which("pg_ctlcluster") or not clusters.is_dir() or not any(clusters.iterdir()):
+        return
+    version = sorted(path.name for path in clusters.iterdir())[0]
+    _say(f"PostgreSQL is down; starting the local cluster {version}/main")
+    subprocess.call(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"])
+    for _ in range(30):
+        if _local_postgres_answers():
+            return
+        time.sleep(1)
+
+
+def _test_database() -> None:
+    """Point the suite's PostgreSQL variants at the local server when nothing else is set and it answers
+    (under CI=true, started first if it is down); otherwise leave them to skip (or, under CI=true, to fail)
+    with the reason the suite gives."""
+    if os.environ.get("HUB_TEST_DATABASE_URL"):
+        return
+    if not _local_postgres_answers() and os.environ.get("CI") == "true":
+        _start_local_postgres()
+    if not _local_postgres_answers():
         _say("no PostgreSQL at 127.0.0.1:5432: its test variants skip (set HUB_TEST_DATABASE_URL to use another)")
         return
     os.environ["HUB_TEST_DATABASE_URL"] = LOCAL_TEST_DATABASE

@@ -75,9 +75,9 @@ def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[s
             )
 
 
-_Query = sa.Select[Any] | sa.TextClause
+Query = sa.Select[Any] | sa.TextClause
 #: A query and its parameters.
-Read = tuple[sa.Select[Any] | sa.TextClause, Mapping[str, Any]]
+Read = tuple[Query, Mapping[str, Any]]
 
 
 def read_many(conn: sa.Connection, reads: Sequence[Read], *, after_locks: Sequence[int] = ()) -> list[list[Any]]:
@@ -113,7 +113,7 @@ def read_many(conn: sa.Connection, reads: Sequence[Read], *, after_locks: Sequen
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(dialect: sa.Dialect, query: _Query) -> SQLCompiler:
+def _compiled(dialect: sa.Dialect, query: Query) -> SQLCompiler:
     """``query`` compiled for psycopg: its text, and its own bound values (a LIMIT's) for each call."""
     return query.compile(dialect=dialect)
 
