@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -22,16 +23,21 @@ COPY_FROM_ROWS = 20
 def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows``, which all set the same columns of ``table``. The values pass the columns' bind
     processors (UTC timestamps), as an INSERT's would, and a failure is raised as SQLAlchemy raises a
-    failed statement (a lost connection is an OperationalError and invalidates the connection)."""
+    failed statement (a lost connection is an OperationalError and invalidates the connection).
+
+    COPY goes in PostgreSQL's binary format: the server takes each value as it is stored (a timestamp as
+    its 8 bytes, a ciphertext as its bytes) instead of parsing it from text, as it must for hex-encoded
+    bytea and timestamps. Binary COPY casts nothing, so each value is sent as its column's type."""
     if len(rows) < COPY_FROM_ROWS or conn.dialect.driver != "psycopg":
         if rows:
             conn.execute(table.insert(), rows)
         return
     names = tuple(rows[0])
     processors = _processors(conn.dialect, table, names)
-    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
     driver: Any = conn.connection.driver_connection
     with _raised_as_sqlalchemy(conn, statement), driver.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.set_types(_copy_types(conn.dialect, table, names))
         for row in rows:
             copy.write_row(
                 [
@@ -127,6 +133,19 @@ def _insert_text(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -
 
 def _bound(process: Any, value: Any) -> Any:
     return value if process is None else process(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _copy_types(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The PostgreSQL type names of the columns, as psycopg's registry knows them: ``VARCHAR(36)`` is
+    ``varchar``, ``TIMESTAMP WITH TIME ZONE`` is ``timestamp with time zone`` (an unknown name raises)."""
+    compiled = (_TYPE_MODIFIER.sub("", table.c[name].type.compile(dialect=dialect)).lower() for name in names)
+    return tuple(_TYPE_ALIASES.get(name, name) for name in compiled)
+
+
+_TYPE_MODIFIER = re.compile(r"\(.*?\)")
+#: SQLAlchemy's names that psycopg's registry lacks (``FLOAT`` without a precision is double precision).
+_TYPE_ALIASES = {"float": "float8"}
 
 
 @functools.lru_cache(maxsize=256)

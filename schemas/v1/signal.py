@@ -262,12 +262,22 @@ def dump_signal(signal: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _wire(signal[name]) for name in _schema().dump_fields if name in signal}
 
 
+#: Types a loaded envelope holds that are already their JSON form (most of its values).
+_AS_IS = frozenset((str, int, bool, type(None)))
+
+
 def _wire(value: Any) -> Any:
     """A loaded value in JSON form, as the envelope's fields dump it."""
+    if type(value) in _AS_IS:  # before the Mapping check, which is slow for anything but a mapping
+        return value
     if isinstance(value, Mapping):
         return {key: _wire(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_wire(item) for item in value]
+    return _wire_scalar(value)
+
+
+def _wire_scalar(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, dt.date):
