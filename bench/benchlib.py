@@ -94,7 +94,7 @@ def machine_lines(database_url: str | None = None) -> list[str]:
             version = conn.exec_driver_sql("SHOW server_version").scalar_one()
             settings = {
                 name: conn.exec_driver_sql(f"SHOW {name}").scalar_one()
-                for name in ("shared_buffers", "synchronous_commit", "fsync")
+                for name in ("shared_buffers", "random_page_cost", "synchronous_commit", "fsync")
             }
         engine.dispose()
         lines.append(f"PostgreSQL {version} ({', '.join(f'{k}={v}' for k, v in settings.items())})")
