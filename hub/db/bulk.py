@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.errors import NumericValueOutOfRange
 from psycopg.rows import namedtuple_row
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -27,17 +28,19 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
 
     COPY goes in PostgreSQL's binary format: the server takes each value as it is stored (a timestamp as
     its 8 bytes, a ciphertext as its bytes) instead of parsing it from text, as it must for hex-encoded
-    bytea and timestamps. Binary COPY casts nothing, so each value is sent as its column's type."""
+    bytea and timestamps. Binary COPY casts nothing, so each value must be of its column's Python type
+    (a string for a date column raises TypeError, where an INSERT would let the server cast it). An
+    integer out of its column's range is a DataError, as from an INSERT: binary COPY would wrap it."""
     if len(rows) < COPY_FROM_ROWS or conn.dialect.driver != "psycopg":
         if rows:
             conn.execute(table.insert(), rows)
         return
     names = tuple(rows[0])
-    processors = _processors(conn.dialect, table, names)
+    types, processors = _copy_columns(conn.dialect, table, names)
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
     driver: Any = conn.connection.driver_connection
     with _raised_as_sqlalchemy(conn, statement), driver.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.set_types(_copy_types(conn.dialect, table, names))
+        copy.set_types(types)
         for row in rows:
             copy.write_row(
                 [
@@ -136,21 +139,50 @@ def _bound(process: Any, value: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=256)
-def _copy_types(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[str, ...]:
+def _copy_columns(
+    dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """For binary COPY of these columns: their PostgreSQL type names, and each one's bind processor, with
+    a range check for the integer types whose binary form would wrap an out-of-range value."""
+    types = copy_types(dialect, table, names)
+    processors = tuple(
+        process if (limit := _INTEGER_LIMITS.get(kind)) is None else functools.partial(_in_range, limit, process)
+        for kind, process in zip(types, _processors(dialect, table, names), strict=True)
+    )
+    return types, processors
+
+
+def copy_types(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[str, ...]:
     """The PostgreSQL type names of the columns, as psycopg's registry knows them: ``VARCHAR(36)`` is
-    ``varchar``, ``TIMESTAMP WITH TIME ZONE`` is ``timestamp with time zone`` (an unknown name raises)."""
-    compiled = (_TYPE_MODIFIER.sub("", table.c[name].type.compile(dialect=dialect)).lower() for name in names)
-    return tuple(_TYPE_ALIASES.get(name, name) for name in compiled)
+    ``varchar``, ``TIMESTAMP WITH TIME ZONE`` is ``timestamp with time zone``, ``FLOAT`` is ``float8``
+    (``float4`` up to 24 bits of precision)."""
+    return tuple(_type_name(table.c[name].type.compile(dialect=dialect).lower()) for name in names)
+
+
+def _type_name(compiled: str) -> str:
+    name = _TYPE_MODIFIER.sub("", compiled)
+    if name == "float":  # FLOAT(p): real for p up to 24, double precision above and without p
+        precision = re.search(r"\((\d+)\)", compiled)
+        return "float4" if precision is not None and int(precision.group(1)) <= 24 else "float8"
+    return name
 
 
 _TYPE_MODIFIER = re.compile(r"\(.*?\)")
-#: SQLAlchemy's names that psycopg's registry lacks (``FLOAT`` without a precision is double precision).
-_TYPE_ALIASES = {"float": "float8"}
+#: Integer types whose binary COPY form (psycopg's compiled dumpers) wraps a value out of range.
+_INTEGER_LIMITS = {"smallint": 2**15, "integer": 2**31}
+
+
+def _in_range(limit: int, process: Any, value: Any) -> Any:
+    value = value if process is None else process(value)
+    if value is not None and not -limit <= value < limit:
+        raise NumericValueOutOfRange(f"{value} is out of range for a column of {limit.bit_length()} bits")
+    return value
 
 
 @functools.lru_cache(maxsize=256)
 def _processors(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[Any, ...]:
-    return tuple(table.c[name].type.bind_processor(dialect) for name in names)
+    """Each column's bind processor as SQLAlchemy's own statements use it (the dialect's form of the type)."""
+    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
 
 
 @contextlib.contextmanager
