@@ -198,11 +198,10 @@ def test_signals_sent_at_once_each_get_one_entry_in_one_unbroken_evidence_chain(
     (Without the chain's lock the same test gets 500s on PostgreSQL.)"""
     gm = chain.parties["gm0363"]
     creditors = [chain.parties["woonstad"], chain.parties["vattenfall"]]
-    jobs = [
-        (creditor, chain.signal(creditor, gm, identity(house_number=7 if n % 2 else 100 + n)))
-        for n in range(12)
-        for creditor in [creditors[(n // 2) % 2]]
-    ]
+    jobs = []
+    for n in range(12):  # odd n: one household (house number 7), sent by both creditors in turn
+        creditor = creditors[(n // 2) % 2]
+        jobs.append((creditor, chain.signal(creditor, gm, identity(house_number=7 if n % 2 else 100 + n))))
 
     def send(job: tuple[Party, dict]) -> int:  # type: ignore[type-arg]
         creditor, envelope = job
