@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from marshmallow.exceptions import SCHEMA
+
 from schemas.v1 import clock, vocab
 
 _ATTESTATION_WORDS = {
@@ -29,12 +31,20 @@ class Errors:
         self.messages: dict[str | int, Any] = {}
 
     def add(self, path: str, message: str) -> None:
-        """Record ``message`` for the field at ``path`` (``"crisis.date"``, ``"tokens.3.debtor"``)."""
+        """Record ``message`` for the field at ``path`` (``"crisis.date"``, ``"tokens.3.debtor"``). A field
+        with messages of its own and of its items (``"tokens"`` and ``"tokens.3.debtor"``) keeps its own
+        under ``_schema``, as marshmallow merges them."""
         node = self.messages
-        *parents, leaf = path.split(".")
+        *parents, leaf = (int(part) if part.isdigit() else part for part in path.split("."))
         for part in parents:
-            node = node.setdefault(int(part) if part.isdigit() else part, {})
-        node.setdefault(leaf, []).append(message)
+            child = node.setdefault(part, {})
+            if isinstance(child, list):  # the field's own messages came first
+                child = node[part] = {SCHEMA: child}
+            node = child
+        messages = node.setdefault(leaf, [])
+        if isinstance(messages, dict):  # its items' messages came first
+            messages = messages.setdefault(SCHEMA, [])
+        messages.append(message)
 
 
 def check_dates(signal: Mapping[str, Any], errors: Errors) -> None:

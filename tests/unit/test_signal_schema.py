@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
+from hub.errors import flatten_messages
 from schemas.v1 import clock, vocab
 from schemas.v1.signal import SignalBatchSchema, SignalSchema, _is_token_value, dump_signal, load_signal
 from tests.unit import signal_data
@@ -216,6 +217,23 @@ def test_exactly_one_contract_token_and_no_repeats() -> None:
     without_contract = [token for token in tokens if token["kind"] != "contract"]
     assert "exactly one contract token" in errors_of(envelope(tokens=without_contract))["tokens"][0]
     assert "more than once" in errors_of(envelope(tokens=[*tokens, tokens[0]]))["tokens"][0]
+
+
+def test_a_token_error_and_an_error_of_the_token_list_are_both_named() -> None:
+    """A person token without its debtor, repeated: the token and the list each get their message (this
+    once raised AttributeError, a 500, instead of naming both)."""
+    tokens = signal_data.signal_tokens()
+    email = next(index for index, token in enumerate(tokens) if token["kind"] == "email")
+    tokens[email]["debtor"] = None
+    named = flatten_messages(errors_of(envelope(tokens=[*tokens, tokens[email]])))
+    assert {(param.name, param.reason) for param in named} == {
+        (f"tokens.{email}.debtor", "A token of this kind must name its debtor (0 or 1)."),
+        (f"tokens.{len(tokens)}.debtor", "A token of this kind must name its debtor (0 or 1)."),
+        ("tokens", "A token appears more than once; send each token once."),
+    }
+    without_contract = [token for token in tokens if token["kind"] != "contract"]
+    named = flatten_messages(errors_of(envelope(tokens=without_contract)))
+    assert ("tokens", "A signal carries exactly one contract token.") in {(p.name, p.reason) for p in named}
 
 
 def test_batch_limits_its_size_before_loading() -> None:
