@@ -19,7 +19,7 @@ from pathlib import Path
 from adapters import crypto, keyfiles
 from adapters.config import CONFIG_FILE, SECTOR_OF_KIND
 from schemas.v1 import vocab
-from schemas.v1.signal import KEY_ID, ORG_ID
+from schemas.v1.fields import KEY_ID, ORG_ID
 
 _URL = re.compile(r"https?://[^\s/]+(?:/\S*)?")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,6 +21,9 @@ from schemas.v1 import dutch
 Checker = Callable[[str], bool]
 _MAX_EMAIL_LENGTH = 254
 _NAME_PUNCTUATION = " -'\u2019\u2018`.,"  # apostrophes as typed, curled or as a grave accent
+# Organisation and key ids as the hub's directory issues them (hub/domain/directory.py).
+ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]")
+KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,99}")
 
 
 class StrictSchema(Schema):

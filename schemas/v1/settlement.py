@@ -15,7 +15,8 @@ from typing import Any, Final
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from schemas.v1 import fields as f
-from schemas.v1.signal import ORG_ID, SealedBlobSchema
+from schemas.v1.fields import ORG_ID
+from schemas.v1.signal import SealedBlobSchema
 
 #: Bounds: a claim of at most 1,000,000 euro; at most 100 creditors in one dossier (average 14, up to 40).
 MAX_CLAIM_CENTS: Final = 100_000_000

@@ -11,8 +11,8 @@ import marshmallow as ma
 from schemas.v1 import fields as f
 from schemas.v1 import vocab
 from schemas.v1.directory import Base64Bytes, Strict
+from schemas.v1.fields import ORG_ID
 from schemas.v1.settlement import ANSWERS, REJECT_REASONS, cents, choice, sealed_part, uuid_field
-from schemas.v1.signal import ORG_ID
 
 STATES = ("opened", "inventory", "proposal", "negotiation", "agreed", "running", "completed", "failed", "withdrawn")
 

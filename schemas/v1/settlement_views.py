@@ -7,9 +7,9 @@ import marshmallow as ma
 
 from schemas.v1 import fields as f
 from schemas.v1.directory import Strict
+from schemas.v1.fields import ORG_ID
 from schemas.v1.settlement import BASIS_POINTS, CONVENANT_ID, MAX_TERM_MONTHS, matching
 from schemas.v1.settlement_api import AnswerOut, ClaimOut, ConvenantTermsOut, DeadlineOut, SealedBlobOut
-from schemas.v1.signal import ORG_ID
 
 
 class OfferOut(Strict):

@@ -60,7 +60,9 @@ def check_dates(signal: Mapping[str, Any], errors: Errors) -> None:
         return
     if arrears_since >= signal_date:
         errors.add("arrears_since", "The arrears must have arisen before the signal date.")
-    elif arrears_since < clock.years_before(signal_date, vocab.MAX_ARREARS_AGE_YEARS):
+    elif signal_date >= vocab.EARLIEST_SIGNAL_DATE and arrears_since < clock.years_before(
+        signal_date, vocab.MAX_ARREARS_AGE_YEARS
+    ):  # before 2021 the signal date is wrong already (and some years before year 1 do not exist)
         errors.add(
             "arrears_since",
             f"The arrears arose more than {vocab.MAX_ARREARS_AGE_YEARS} years before the signal date; check the year.",
@@ -89,7 +91,7 @@ def check_crisis(signal: Mapping[str, Any], errors: Errors) -> None:
     if arrears_since is not None and when < arrears_since:
         errors.add("crisis.date", "The crisis date lies before the arrears arose; check the date.")
     signal_date = signal.get("signal_date")
-    if signal_date is not None and when > signal_date + dt.timedelta(days=vocab.MAX_CRISIS_LEAD_DAYS):
+    if signal_date is not None and (when - signal_date).days > vocab.MAX_CRISIS_LEAD_DAYS:  # no sum past year 9999
         errors.add("crisis.date", "The crisis date lies more than a year after the signal date; check the year.")
 
 

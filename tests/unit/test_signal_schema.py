@@ -14,7 +14,8 @@ from marshmallow import ValidationError
 
 from hub.errors import flatten_messages
 from schemas.v1 import clock, vocab
-from schemas.v1.signal import SignalBatchSchema, SignalSchema, _is_token_value, dump_signal, load_signal
+from schemas.v1.signal import SignalBatchSchema, SignalSchema, dump_signal, load_signal
+from schemas.v1.signal_plain import is_token_value
 from tests.unit import signal_data
 from tests.unit.signal_data import envelope
 
@@ -126,6 +127,20 @@ def test_each_attestation_must_be_dated_on_or_before_the_signal_date() -> None:
     }
 
 
+def test_dates_at_the_ends_of_the_calendar_are_named_not_crashed_on() -> None:
+    """Year 9999 and year 15 are well-formed dates; the rules once did arithmetic with them that left the
+    calendar (OverflowError, ValueError: a 500 instead of a 422)."""
+    late = errors_of(envelope(signal_date="9999-12-31", crisis={"kind": "eviction", "date": "9999-12-31"}))
+    assert "future" in late["signal_date"][0]
+    early = errors_of(envelope(signal_date="0015-06-01", arrears_since="0001-01-01", crisis=None))
+    assert "before 2021" in early["signal_date"][0]
+    assert "date" in errors_of(envelope(crisis={"kind": "eviction", "date": "9999-12-31"}))["crisis"]
+    lead = dt.timedelta(days=vocab.MAX_CRISIS_LEAD_DAYS)  # from the signal date, 2026-11-01
+    assert load_signal(envelope(crisis={"kind": "eviction", "date": (dt.date(2026, 11, 1) + lead).isoformat()}))
+    one_more = (dt.date(2026, 11, 1) + lead + dt.timedelta(days=1)).isoformat()
+    assert "date" in errors_of(envelope(crisis={"kind": "eviction", "date": one_more}))["crisis"]
+
+
 def test_a_missing_attestation_is_named() -> None:
     body = envelope()
     del body["attestations"]["written_reminder_sent"]
@@ -208,8 +223,8 @@ def test_token_value_rule_is_decoding_to_32_bytes_and_back() -> None:
 
     candidates = [stem + last for last in alphabet] + [stem, stem + "AA", "", stem[:41] + "+A"]
     for value in candidates:
-        assert _is_token_value(value) == round_trips(value), value
-    assert sum(_is_token_value(stem + last) for last in alphabet) == 16
+        assert is_token_value(value) == round_trips(value), value
+    assert sum(is_token_value(stem + last) for last in alphabet) == 16
 
 
 def test_exactly_one_contract_token_and_no_repeats() -> None:
