@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 
 from hub import errors, logs, metrics
@@ -32,3 +34,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["signaalhub_metrics"] = metrics.init_app(app, engine)
     app.extensions["signaalhub_api"] = register_api(app)
     return app
+
+
+def freeze_for_serving() -> None:
+    """Move what exists now (modules, the built app, its schemas and compiled statements, all of which live
+    as long as the process) out of the garbage collector's generations, as Python's ``gc.freeze`` advises
+    for a server that forks its workers: a worker's full collections then walk only what its requests
+    allocate, and the pages stay shared. 9 to 11% less CPU per signal in a batch (docs/benchmarks.md).
+    Call it once the app is built, before gunicorn forks (or in each worker that builds its own)."""
+    gc.freeze()

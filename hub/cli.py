@@ -67,7 +67,7 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
     elif not migrate.is_at_head(engine):
         raise click.ClickException("The database schema is not at the newest migration; run `hub db upgrade`.")
     engine.dispose()
-    from hub.app import create_app  # noqa: PLC0415 - built only when serving
+    from hub.app import create_app, freeze_for_serving  # noqa: PLC0415 - built only when serving
 
     logs.configure(settings.log_level)
     _prepare_metrics_dir(settings, dev)
@@ -76,6 +76,7 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
     if dev:
         app.run(host=host, port=port, debug=False, use_reloader=False)
         return
+    freeze_for_serving()
     _Gunicorn(
         app,
         {

@@ -2,7 +2,9 @@
 arguments; settings come from ``HUB_*`` environment variables."""
 
 from hub import Settings, create_app, logs
+from hub.app import freeze_for_serving
 
 _settings = Settings.from_env()
 logs.configure(_settings.log_level)
 app = create_app(_settings)
+freeze_for_serving()  # each worker imports this module (deploy/gunicorn.conf.py does not preload)

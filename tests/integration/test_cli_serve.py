@@ -1,5 +1,7 @@
 """The `hub` command as an operator uses it: help texts, db upgrade, and a real served hub."""
 
+import gc
+import logging
 import os
 import socket
 import subprocess
@@ -12,6 +14,7 @@ import requests
 from alembic import command as alembic_command
 from click.testing import CliRunner
 
+from hub import cli as hub_cli
 from hub.cli import cli
 from hub.db import migrate
 from hub.db.engine import make_engine
@@ -82,3 +85,45 @@ def test_serve_creates_and_migrates_sqlite_then_answers(tmp_path: Path) -> None:
         process.wait(timeout=20)
         if process.stderr:
             process.stderr.close()
+
+
+def test_serve_moves_the_built_app_out_of_the_collectors_generations_before_the_workers_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app is built before gunicorn forks; a worker's full collections must not walk it again and again
+    (docs/benchmarks.md: 9 to 11% of a batch's CPU)."""
+    frozen_at_fork: list[int] = []
+
+    class Gunicorn:
+        def __init__(self, app: object, options: dict[str, object]) -> None:
+            assert app is not None and options["workers"] == 1
+
+        def run(self) -> None:
+            frozen_at_fork.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(hub_cli, "_Gunicorn", Gunicorn)
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("HUB_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # leave this process's metrics as they are
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    gc.unfreeze()
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--workers", "1"])
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as before
+        root.handlers[:], root.level = handlers, level  # serve configured logging for the process
+    assert result.exit_code == 0, result.output
+    assert frozen_at_fork and frozen_at_fork[0] > 10_000  # the app, its modules, schemas and statements
+
+
+def test_the_wsgi_entry_point_freezes_the_app_it_builds(tmp_path: Path) -> None:
+    """`gunicorn hub.wsgi:app` (deploy/gunicorn.conf.py, no preload): each worker builds the app on import."""
+    env = {**os.environ, "HUB_DATA_DIR": str(tmp_path / "var"), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    env.pop("HUB_DATABASE_URL", None)
+    probe = "import gc; import hub.wsgi; print(gc.get_freeze_count())"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=False, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) > 10_000
