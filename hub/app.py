@@ -41,5 +41,7 @@ def freeze_for_serving() -> None:
     as long as the process) out of the garbage collector's generations, as Python's ``gc.freeze`` advises
     for a server that forks its workers: a worker's full collections then walk only what its requests
     allocate, and the pages stay shared. 9 to 11% less CPU per signal in a batch (docs/benchmarks.md).
-    Call it once the app is built, before gunicorn forks (or in each worker that builds its own)."""
+    Call it once the app is built, before gunicorn forks (or in each worker that builds its own). What
+    building it left behind is collected first: frozen, it would never be."""
+    gc.collect()
     gc.freeze()
