@@ -37,11 +37,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def freeze_for_serving() -> None:
-    """Move what exists now (modules, the built app, its schemas and compiled statements, all of which live
-    as long as the process) out of the garbage collector's generations, as Python's ``gc.freeze`` advises
-    for a server that forks its workers: a worker's full collections then walk only what its requests
-    allocate, and the pages stay shared. 9 to 11% less CPU per signal in a batch (docs/benchmarks.md).
-    Call it once the app is built, before gunicorn forks (or in each worker that builds its own). What
-    building it left behind is collected first: frozen, it would never be."""
+    """Move what exists now (modules, the built app, its schemas and services, all of which live as long as
+    the process) out of the garbage collector's generations with ``gc.freeze``: a worker's full collections
+    then walk only what its requests allocate. 9 to 11% less CPU per signal in a batch (docs/benchmarks.md).
+    Call it once the app is built: before gunicorn forks (``hub serve``; the workers then also share those
+    pages), or in each worker that builds its own (``hub/wsgi.py``). What building the app left behind is
+    collected first: frozen, it would never be."""
     gc.collect()
     gc.freeze()

@@ -29,7 +29,11 @@ class Receiver:
         return any(hmac.compare_digest(sig.removeprefix("v1,"), expected) for sig in header.split())
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        if len(body) < length:  # the sender died between the headers and the body (urllib3 sends them apart)
+            start_response("400 Incomplete", [("Content-Type", "text/plain")])
+            return [b""]
         message_id, timestamp = environ.get("HTTP_WEBHOOK_ID", ""), environ.get("HTTP_WEBHOOK_TIMESTAMP", "")
         status = self.status()
         with self._lock:
