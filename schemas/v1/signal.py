@@ -57,14 +57,14 @@ class SealedBlobSchema(f.StrictSchema):
         "Key id", KEY_ID, "must be a key id (3 to 100 letters, digits, dots, underscores and hyphens)", required=True
     )
     suite = _one_of("Suite", vocab.ENCRYPTION_SUITES)
-    ciphertext = f.Base64Bytes(label="Ciphertext", max_bytes=vocab.MAX_SEALED_BYTES, required=True)
+    ciphertext = plain.CIPHERTEXT
 
     @validates_schema
     def _long_enough_for_its_suite(self, data: dict[str, Any], **_: Any) -> None:
         suite, ciphertext = data.get("suite"), data.get("ciphertext")
         if suite is None or ciphertext is None:
             return
-        if len(ciphertext) <= vocab.ENCAPSULATION_BYTES[suite] + vocab.AEAD_TAG_BYTES:
+        if not signal_rules.long_enough(ciphertext, suite):
             raise ValidationError("Ciphertext is too short to be sealed with this suite.", "ciphertext")
 
 
@@ -161,9 +161,7 @@ class SignalSchema(f.StrictSchema):
     @validates_schema(skip_on_field_errors=False)
     def _facts_agree(self, data: dict[str, Any], **_: Any) -> None:
         errors = signal_rules.Errors()
-        signal_rules.check_dates(data, errors)
-        signal_rules.check_crisis(data, errors)
-        signal_rules.check_status(data, errors)
+        signal_rules.check_facts(data, errors)
         if errors.messages:
             raise ValidationError(errors.messages)
 

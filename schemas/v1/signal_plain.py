@@ -65,8 +65,8 @@ TOKEN_FIELDS = frozenset(("kind", "value", "debtor"))
 _SECTORS = frozenset(vocab.SECTORS)
 _SUITES = frozenset(vocab.ENCRYPTION_SUITES)
 _TOKEN_KINDS = frozenset(vocab.TOKEN_KINDS)
-#: The sealed blob's ciphertext field, as ``SealedBlobSchema`` declares it (standard padded base64).
-_CIPHERTEXT = f.Base64Bytes(label="Ciphertext", max_bytes=vocab.MAX_SEALED_BYTES, required=True)
+#: The sealed blob's ciphertext field (standard padded base64), ``SealedBlobSchema``'s own.
+CIPHERTEXT = f.Base64Bytes(label="Ciphertext", max_bytes=vocab.MAX_SEALED_BYTES, required=True)
 
 
 def is_token_value(value: str) -> bool:
@@ -130,9 +130,7 @@ def signal(data: Any) -> dict[str, Any] | None:
     except (_NotPlain, KeyError, ValueError):
         return None
     errors = signal_rules.Errors()
-    signal_rules.check_dates(loaded, errors)
-    signal_rules.check_crisis(loaded, errors)
-    signal_rules.check_status(loaded, errors)
+    signal_rules.check_facts(loaded, errors)
     signal_rules.check_tokens(loaded["tokens"], errors)
     return None if errors.messages else loaded
 
@@ -183,11 +181,11 @@ def _object(value: Any, names: frozenset[str]) -> dict[str, Any]:
 def _blob(value: Any) -> dict[str, Any]:
     blob = _object(value, BLOB_FIELDS)
     try:
-        ciphertext = _CIPHERTEXT.deserialize(blob["ciphertext"])
+        ciphertext = CIPHERTEXT.deserialize(blob["ciphertext"])
     except ValidationError as error:
         raise _NotPlain from error
     suite = _member(blob["suite"], _SUITES)
-    if ciphertext is None or len(ciphertext) <= vocab.ENCAPSULATION_BYTES[suite] + vocab.AEAD_TAG_BYTES:
+    if ciphertext is None or not signal_rules.long_enough(ciphertext, suite):
         raise _NotPlain
     return {
         "recipient": _matches(blob["recipient"], ORG_ID),

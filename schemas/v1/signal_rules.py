@@ -47,6 +47,18 @@ class Errors:
         messages.append(message)
 
 
+def check_facts(signal: Mapping[str, Any], errors: Errors) -> None:
+    """The rules over the envelope's facts: dates, crisis, status (the tokens have ``check_tokens``)."""
+    check_dates(signal, errors)
+    check_crisis(signal, errors)
+    check_status(signal, errors)
+
+
+def long_enough(ciphertext: bytes, suite: str) -> bool:
+    """Longer than the suite's encapsulated key and AEAD tag: something was sealed."""
+    return len(ciphertext) > vocab.ENCAPSULATION_BYTES[suite] + vocab.AEAD_TAG_BYTES
+
+
 def check_dates(signal: Mapping[str, Any], errors: Errors) -> None:
     """Signal date not in the future nor before the Wgs; arrears arose before it; attestations on or before it."""
     signal_date: dt.date | None = signal.get("signal_date")
