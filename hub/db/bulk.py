@@ -155,12 +155,13 @@ def _copy_columns(
 def copy_types(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[str, ...]:
     """The PostgreSQL type names of the columns, as psycopg's registry knows them: ``VARCHAR(36)`` is
     ``varchar``, ``TIMESTAMP WITH TIME ZONE`` is ``timestamp with time zone``, ``FLOAT`` is ``float8``
-    (``float4`` up to 24 bits of precision)."""
+    (``float4`` up to 24 bits of precision); ``VARCHAR(36) COLLATE "C"`` is ``varchar`` too (COPY sends the
+    value; the column keeps its collation)."""
     return tuple(_type_name(table.c[name].type.compile(dialect=dialect).lower()) for name in names)
 
 
 def _type_name(compiled: str) -> str:
-    name = _TYPE_MODIFIER.sub("", compiled)
+    name = _TYPE_MODIFIER.sub("", _COLLATION.sub("", compiled))
     if name == "float":  # FLOAT(p): real for p up to 24, double precision above and without p
         precision = re.search(r"\((\d+)\)", compiled)
         return "float4" if precision is not None and int(precision.group(1)) <= 24 else "float8"
@@ -168,6 +169,7 @@ def _type_name(compiled: str) -> str:
 
 
 _TYPE_MODIFIER = re.compile(r"\(.*?\)")
+_COLLATION = re.compile(r' collate "[^"]*"$')
 #: Integer types whose binary COPY form (psycopg's compiled dumpers) wraps a value out of range.
 _INTEGER_LIMITS = {"smallint": 2**15, "integer": 2**31}
 

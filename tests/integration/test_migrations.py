@@ -34,3 +34,19 @@ def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
     assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(engine)
     assert migrate.is_at_head(engine)
+
+
+def test_migrated_collations_are_those_declared(engine: Engine) -> None:
+    """compare_metadata does not look at collations; on PostgreSQL every id column must be COLLATE "C"
+    (hub/db/tables.py identifier()) and every other text column the database's default."""
+    inspector = sa.inspect(engine)
+    for name, table in metadata.tables.items():
+        migrated = {c["name"]: c["type"] for c in inspector.get_columns(name)}
+        for column in table.columns:
+            declared = column.type.dialect_impl(engine.dialect)
+            if not isinstance(declared, sa.String):
+                continue
+            assert getattr(migrated[column.name], "collation", None) == declared.collation, f"{name}.{column.name}"
+    if engine.dialect.name == "postgresql":  # not a vacuous check: the ids are declared "C"
+        signal_id = next(c for c in inspector.get_columns("signals") if c["name"] == "id")
+        assert signal_id["type"].collation == "C"
