@@ -158,6 +158,19 @@ def cases_of_signals(
     return {row.id: (row.municipality_id, row.version) for row in holding}, merged
 
 
+def of_cases(conn: sa.Connection, case_ids: Collection[str]) -> dict[str, tuple[str, int | None, str | None]]:
+    """Case id -> (its municipality id, its report's version and state, or None and None without one), by
+    primary key: for callers that already know which cases changed."""
+    if not case_ids:
+        return {}
+    query = (
+        sa.select(cases.c.id, cases.c.municipality_id, reports.c.version, reports.c.state)
+        .outerjoin(reports, reports.c.case_id == cases.c.id)
+        .where(cases.c.id.in_(sorted(case_ids)))
+    )
+    return {row.id: (row.municipality_id, row.version, row.state) for row in conn.execute(query)}
+
+
 def add_contact(conn: sa.Connection, values: dict[str, Any]) -> None:
     conn.execute(report_contacts.insert().values(**values))
 

@@ -37,16 +37,16 @@ class Matcher:
         rows: Sequence[Mapping[str, Any]],
         tokens: Iterable[Mapping[str, Any]],
         now: dt.datetime,
-    ) -> None:
+    ) -> Linked:
         """Link ``rows`` (the signal rows just inserted) using their re-keyed ``tokens``, in order, so a
-        signal can join one stored earlier in the same batch.
+        signal can join one stored earlier in the same batch; returns where they ended up.
 
         Blocking reads for the whole batch at once: the stored tokens do not change while it links (the
         batch's own are already stored), and the case records of the signals they find are kept in
         ``_Batch`` as linking changes them. What linking writes waits in ``_Batch`` until the end of the
         batch, or until a rarer step (a merge, a person check, a split's blocks) reads the tables."""
         if not rows:
-            return
+            return Linked({}, {})
         by_signal: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for token in tokens:
             by_signal[token["signal_id"]].append(token)
@@ -61,6 +61,7 @@ class Matcher:
         # explanations and events are never read while linking: written once, with the last records
         batch.flush(links=batch.links, events=batch.events)
         repo.touch(conn, batch.touched, now)
+        return Linked({row["id"]: batch.by_signal[row["id"]][0].case_id for row in rows}, batch.absorbed)
 
     def _link_one(
         self,
@@ -160,6 +161,14 @@ class Matcher:
         return True
 
 
+class Linked(NamedTuple):
+    """Where a batch's signals ended up: the case now holding each (signal id -> case id), and the cases
+    its signals merged away (case id -> the case that now holds their signals)."""
+
+    case_of: dict[str, str]
+    absorbed: dict[str, str]
+
+
 class _Record(NamedTuple):
     """A row of ``repo.records_query``: a case member with one of its debtor records (or none)."""
 
@@ -191,6 +200,7 @@ class _Batch:
         self.persons: list[dict[str, Any]] = []
         self.links: list[dict[str, Any]] = []
         self.touched: set[str] = set()
+        self.absorbed: dict[str, str] = {}  # merged away in this batch -> the case holding their signals now
         self.events: list[dict[str, Any]] = []
 
     def remember(self, rows: Iterable[sa.Row[Any]]) -> None:
@@ -222,6 +232,8 @@ class _Batch:
     def merge_cases(self, *, into: str, absorbed: str) -> None:
         repo.merge_cases(self.flush(), into=into, absorbed=absorbed, by="signal", at=self.now)
         self._replace(lambda r: r.case_id == absorbed, case_id=into)
+        self.absorbed = {case_id: into if target == absorbed else target for case_id, target in self.absorbed.items()}
+        self.absorbed[absorbed] = into
 
     def merge_persons(self, *, into: str, absorbed: str) -> None:
         repo.merge_persons(self.flush(), into=into, absorbed=absorbed)

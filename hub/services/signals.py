@@ -28,7 +28,7 @@ from hub.errors import Conflict, Forbidden, InvalidParam, NotFound, ValidationFa
 from hub.keys import HubKeys
 from hub.services.directory_cache import DirectoryCache, DirectorySnapshot
 from hub.services.matching import Matcher
-from hub.services.report_changes import record_changes
+from hub.services.report_changes import record_linked
 from hub.services.routing import RoutingService
 from schemas.v1.signal import dump_signal
 
@@ -247,9 +247,12 @@ class SignalService:
         else:  # a batch's COPYs run before the lock that every writer of evidence waits on
             repo.insert(conn, rows, blobs, tokens, events)
             evidence_repo.append_many(conn, actor, "signal.submit", object_type="signal", object_ids=ids, at=now)
-        self._matcher.link(conn, rows, tokens, now)  # household cases, in this transaction (issue 5)
-        for reason, status in (("signal_added", "active"), ("signal_withdrawn", "withdrawn")):
-            record_changes(conn, [r["id"] for r in rows if r["status"] == status], reason, now)  # reports
+        linked = self._matcher.link(conn, rows, tokens, now)  # household cases, in this transaction (issue 5)
+        changes = [
+            (reason, {linked.case_of[r["id"]] for r in rows if r["status"] == status})
+            for reason, status in (("signal_added", "active"), ("signal_withdrawn", "withdrawn"))
+        ]
+        record_linked(conn, changes, linked.absorbed, now)  # reports
 
     # --- reading ----------------------------------------------------------------------------------
     def page(

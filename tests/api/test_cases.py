@@ -263,6 +263,46 @@ def test_a_signal_bridging_two_cases_merges_them_and_the_municipality_hears_of_i
     assert sorted(tuple(e) for e in updated) == sorted([(merged, 2), (view["id"], 2)])
 
 
+def test_one_batch_merging_twice_marks_each_absorbed_report_once(app: Flask, chain: Chain) -> None:
+    """The batch path takes the reports to change from the matcher. Two merges in one batch, the second
+    absorbing the case the first kept (Anna's into Kees's, then that into Pieter's), leave each absorbed
+    report merged at version 2 and the case holding everything at version 2 (one change for the batch),
+    each version told to the municipality once."""
+    kees = {"first_names": "Kees", "initials": "K.", "date_of_birth": "1951-11-30", "phone": "06-87654321"}
+    pieter = submit(chain, "vitens", household(debtor("Meer", **PIETER), number=3, addition=None, reference="W1"))
+    anna = submit(chain, "zilveren-kruis", household(debtor("Vries", **ANNA), number=9, addition=None, reference="Z1"))
+    bakker = submit(chain, "vattenfall", household(debtor("Bakker", **kees), number=11, addition=None, reference="V1"))
+    before = {case_of(chain, signal)["id"] for signal in (pieter, anna, bakker)}
+    assert len(before) == 3
+    party = chain.parties["woonstad"]
+    joint = [
+        chain.signal(
+            party, chain.parties["gm0363"], household(*debtors, number=number, addition=None, reference=reference)
+        )
+        for debtors, number, reference in (
+            ((debtor("Vries", **ANNA), debtor("Bakker", **kees)), 11, "HC1"),  # Kees's address: his case wins
+            ((debtor("Meer", **PIETER), debtor("Vries", **ANNA)), 3, "HC2"),  # Pieter's: his absorbs Kees's
+        )
+    ]
+    response = party.client.post("/v1/signals/batch", {"signals": joint})
+    assert response.status_code == 201 and [r["outcome"] for r in response.json["results"]] == ["created"] * 2
+    view = case_of(chain, pieter)
+    assert {s["id"] for s in view["signals"]} == {pieter, anna, bakker} | {str(s["signal_id"]) for s in joint}
+    absorbed = {m["case_id"] for m in view["merged_from"]}
+    assert absorbed == before - {view["id"]} and len(absorbed) == 2
+    states = rows(
+        app, sa.select(reports.c.case_id, reports.c.state, reports.c.version).where(reports.c.case_id.in_(before))
+    )
+    assert sorted(states) == sorted([(case_id, "merged", 2) for case_id in absorbed] + [(view["id"], "new", 2)])
+    updated = rows(
+        app,
+        sa.select(outbox.c.object_id, outbox.c.object_version).where(
+            outbox.c.event_type == "report.updated", outbox.c.object_id.in_(before)
+        ),
+    )
+    assert sorted(updated) == sorted([(case_id, 1) for case_id in before] + [(case_id, 2) for case_id in before])
+
+
 def test_cases_are_seen_only_by_their_own_municipality(chain: Chain) -> None:
     signal = submit(chain, "woonstad", household(debtor("Meer", **PIETER)))
     case_id = case_of(chain, signal)["id"]
