@@ -5,6 +5,7 @@ family end in one case, unrelated people do not become one person, and a municip
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from adapters.signals import Attestations, Crisis
-from hub.db.tables import evidence, link_blocks, outbox, reports
+from hub.db.tables import evidence, link_blocks, outbox, report_changes, reports
 from tests.support.chain import Chain
 
 TODAY = dt.date.today()
@@ -274,6 +275,7 @@ def test_one_batch_merging_twice_marks_each_absorbed_report_once(app: Flask, cha
     bakker = submit(chain, "vattenfall", household(debtor("Bakker", **kees), number=11, addition=None, reference="V1"))
     before = {case_of(chain, signal)["id"] for signal in (pieter, anna, bakker)}
     assert len(before) == 3
+    pieters = case_of(chain, pieter)["id"]
     party = chain.parties["woonstad"]
     joint = [
         chain.signal(
@@ -289,7 +291,7 @@ def test_one_batch_merging_twice_marks_each_absorbed_report_once(app: Flask, cha
     view = case_of(chain, pieter)
     assert {s["id"] for s in view["signals"]} == {pieter, anna, bakker} | {str(s["signal_id"]) for s in joint}
     absorbed = {m["case_id"] for m in view["merged_from"]}
-    assert absorbed == before - {view["id"]} and len(absorbed) == 2
+    assert view["id"] == pieters and absorbed == before - {pieters}  # the chain: Anna's went via Kees's
     states = rows(
         app, sa.select(reports.c.case_id, reports.c.state, reports.c.version).where(reports.c.case_id.in_(before))
     )
@@ -301,6 +303,42 @@ def test_one_batch_merging_twice_marks_each_absorbed_report_once(app: Flask, cha
         ),
     )
     assert sorted(updated) == sorted([(case_id, 1) for case_id in before] + [(case_id, 2) for case_id in before])
+
+
+def test_a_batch_adding_and_withdrawing_in_one_case_raises_its_report_once_for_each(app: Flask, chain: Chain) -> None:
+    """A batch that brings one case a new signal and a withdrawal records two changes, in that order: the
+    second reason starts from the version the first one left."""
+    first = submit(chain, "vitens", household(debtor("Meer", **PIETER), reference="W1"))
+    case_id = case_of(chain, first)["id"]
+    party = chain.parties["vitens"]
+    batch = [
+        chain.signal(party, chain.parties["gm0363"], household(debtor("Meer", **PIETER), reference="W2")),
+        chain.signal(
+            party,
+            chain.parties["gm0363"],
+            household(debtor("Meer", **PIETER), reference="W1"),
+            status="withdrawn",
+            supersedes=uuid.UUID(first),
+        ),
+    ]
+    response = party.client.post("/v1/signals/batch", {"signals": batch})
+    assert response.status_code == 201 and [r["outcome"] for r in response.json["results"]] == ["created"] * 2
+    assert case_of(chain, first)["id"] == case_id
+    changes = rows(
+        app,
+        sa.select(report_changes.c.version, report_changes.c.reason)
+        .where(report_changes.c.case_id == case_id)
+        .order_by(report_changes.c.seq),
+    )
+    assert [tuple(c) for c in changes] == [(1, "signal_added"), (2, "signal_added"), (3, "signal_withdrawn")]
+    assert rows(app, sa.select(reports.c.version).where(reports.c.case_id == case_id)) == [(3,)]
+    updated = rows(
+        app,
+        sa.select(outbox.c.object_version)
+        .where(outbox.c.event_type == "report.updated", outbox.c.object_id == case_id)
+        .order_by(outbox.c.id),
+    )
+    assert [v for (v,) in updated] == [1, 2, 3]
 
 
 def test_cases_are_seen_only_by_their_own_municipality(chain: Chain) -> None:
