@@ -73,17 +73,15 @@ def bump_many(
     versions = {case_id: current.get(case_id, 0) + 1 for case_id in ids}
     changes = [{"case_id": c, "version": versions[c], "reason": reason, "changed_at": now} for c in ids]
     if conn.dialect.name == "postgresql":  # numbers first, then the rows by COPY with the reports and events
-        for change, seq in zip(changes, _next_change_seqs(conn, len(changes)), strict=True):
-            change["seq"] = seq
+        numbers = _next_change_seqs(conn, len(changes))
+        changes = [{**change, "seq": seq} for change, seq in zip(changes, numbers, strict=True)]
         written = [(report_changes, changes)]
     else:
         inserted = conn.execute(
             report_changes.insert().returning(report_changes.c.seq, sort_by_parameter_order=True), changes
         )
-        for change, seq in zip(changes, inserted.scalars().all(), strict=True):
-            change["seq"] = seq
-        written = []
-    seqs = {change["case_id"]: change["seq"] for change in changes}
+        numbers, written = list(inserted.scalars().all()), []
+    seqs = dict(zip(ids, numbers, strict=True))
     new = [
         {
             "case_id": case_id,
@@ -177,17 +175,21 @@ def cases_of_signals(
     return {row.id: (row.municipality_id, row.version) for row in holding}, merged
 
 
+#: The cases ``:ids`` with their municipality and their report's version and state (None for a case without one).
+_CASES_AND_REPORTS = (
+    sa.select(cases.c.id, cases.c.municipality_id, reports.c.version, reports.c.state)
+    .outerjoin(reports, reports.c.case_id == cases.c.id)
+    .where(cases.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
+
+
 def of_cases(conn: sa.Connection, case_ids: Collection[str]) -> dict[str, tuple[str, int | None, str | None]]:
     """Case id -> (its municipality id, its report's version and state, or None and None without one), by
     primary key: for callers that already know which cases changed."""
     if not case_ids:
         return {}
-    query = (
-        sa.select(cases.c.id, cases.c.municipality_id, reports.c.version, reports.c.state)
-        .outerjoin(reports, reports.c.case_id == cases.c.id)
-        .where(cases.c.id.in_(sorted(case_ids)))
-    )
-    return {row.id: (row.municipality_id, row.version, row.state) for row in conn.execute(query)}
+    rows = conn.execute(_CASES_AND_REPORTS, {"ids": sorted(case_ids)})
+    return {row.id: (row.municipality_id, row.version, row.state) for row in rows}
 
 
 def add_contact(conn: sa.Connection, values: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from hub.db import bulk
 from hub.db.tables import metadata, organisations, outbox, signal_links, signals
+from tests.support.schema import column_facts
 
 
 def _org(org_id: str) -> dict[str, object]:
@@ -124,16 +125,7 @@ def test_copy_names_each_column_by_its_type_in_the_database(engine: Engine) -> N
     migrations made it: checked for every column of every table (psycopg must know each name, too)."""
     if engine.dialect.name != "postgresql":
         pytest.skip("COPY is PostgreSQL's; SQLite gets executemany")
-    with engine.connect() as conn:
-        actual = {
-            (row.table_name, row.column_name): row.udt_name
-            for row in conn.execute(
-                sa.text(
-                    "SELECT table_name, column_name, udt_name FROM information_schema.columns "
-                    "WHERE table_schema = current_schema()"
-                )
-            )
-        }
+    actual = column_facts(engine, "udt_name")
     named = {
         (table.name, column): adapters.types.get_oid(name)
         for table in metadata.sorted_tables

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from hub.db import migrate
 from hub.db.tables import metadata
+from tests.support.schema import column_facts
 
 
 def test_migrated_schema_matches_the_table_definitions(engine: Engine) -> None:
@@ -43,21 +44,11 @@ def test_migrated_collations_are_those_declared(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite compares text byte by byte: it has no column collations to migrate")
     declared = {
-        (name, column.name): column.type.dialect_impl(engine.dialect).collation
+        (name, column.name): impl.collation
         for name, table in metadata.tables.items()
         for column in table.columns
-        if isinstance(column.type.dialect_impl(engine.dialect), sa.String)
-        and column.type.dialect_impl(engine.dialect).collation is not None
+        if isinstance(impl := column.type.dialect_impl(engine.dialect), sa.String) and impl.collation is not None
     }
-    with engine.connect() as conn:
-        migrated = {
-            (row.table_name, row.column_name): row.collation_name
-            for row in conn.execute(
-                sa.text(
-                    "SELECT table_name, column_name, collation_name FROM information_schema.columns "
-                    "WHERE table_schema = current_schema() AND collation_name IS NOT NULL"  # null: the default
-                )
-            )
-        }
+    migrated = {key: value for key, value in column_facts(engine, "collation_name").items() if value is not None}
     assert declared[("signals", "id")] == "C"
     assert migrated == declared
