@@ -31,6 +31,10 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     bytea and timestamps. Binary COPY casts nothing, so each value must be of its column's Python type
     (a string for a date column raises TypeError, where an INSERT would let the server cast it). An
     integer out of its column's range is a DataError, as from an INSERT: binary COPY would wrap it."""
+    if conn.dialect.driver == "pysqlite":
+        if rows:
+            _executemany(conn, table, rows)
+        return
     if len(rows) < COPY_FROM_ROWS or conn.dialect.driver != "psycopg":
         if rows:
             conn.execute(table.insert(), rows)
@@ -48,6 +52,38 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
                     for name, process in zip(names, processors, strict=True)
                 ]
             )
+
+
+def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """SQLite: the driver's executemany of SQLAlchemy's own INSERT for these columns, each value through its
+    column's bind processor, as SQLAlchemy's executemany would send them, without building a parameter
+    dictionary per row. In the caller's transaction (begun here if need be, as ``conn.execute`` would: the
+    driver itself commits every statement outside one)."""
+    names = tuple(rows[0])
+    statement, positions = _positional_insert(conn.dialect, table, names)
+    processors = _processors(conn.dialect, table, positions)
+    if not conn.in_transaction():
+        conn.begin()
+    driver: Any = conn.connection.driver_connection
+    with _raised_as_sqlalchemy(conn, statement):
+        driver.executemany(
+            statement,
+            [
+                tuple(
+                    row[name] if process is None else process(row[name])
+                    for name, process in zip(positions, processors, strict=True)
+                )
+                for row in rows
+            ],
+        )
+
+
+@functools.lru_cache(maxsize=256)
+def _positional_insert(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The INSERT SQLAlchemy would send for these columns with positional placeholders, and the column of
+    each placeholder in turn."""
+    compiled = table.insert().inline().values({name: sa.bindparam(name) for name in names}).compile(dialect=dialect)
+    return str(compiled), tuple(compiled.positiontup or ())
 
 
 def insert_groups(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[str, Any]]]]) -> None:
