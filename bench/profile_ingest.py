@@ -59,7 +59,7 @@ from benchlib import (
     scratch_dir,
 )
 
-from hub.app import create_app
+from hub.app import create_app, freeze_for_serving
 from hub.settings import Settings
 
 #: (label, file path suffix, function name): cumulative time of these is the phase's time.
@@ -341,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 **({"signature_window_seconds": 86400} if args.instructions else {}),
             )
         )
+        freeze_for_serving()  # as hub/wsgi.py and `hub serve` do once the app is built
         test_client = app.test_client()
         app_cpu = [0.0]  # CPU seconds this thread spent inside the app (test client calls), so far
         backends = url.rsplit("/", 1)[1] if is_postgres(url) else None
