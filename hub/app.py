@@ -36,22 +36,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-#: The collector's thresholds in a serving process: a young collection after 50,000 new container objects
-#: instead of Python's 700, the older generations as Python has them. A batch request holds its signals'
-#: objects (parsed, loaded, the rows) to its end, so at 700 most young collections find nothing to free,
-#: and the objects they move on to the old generation soon set off full collections, which walk all of
-#: them again: about two per batch of 1,000 signals, at 50 ms each (docs/benchmarks.md).
-SERVING_GC_THRESHOLDS = (50_000, 10, 10)
-
-
 def freeze_for_serving() -> None:
     """Move what exists now (modules, the built app, its schemas and services, all of which live as long as
     the process) out of the garbage collector's generations with ``gc.freeze``: a worker's full collections
     then walk only what its requests allocate. 9 to 11% less CPU per signal in a batch (docs/benchmarks.md).
-    Then sets ``SERVING_GC_THRESHOLDS``.
     Call it once the app is built: before gunicorn forks (``hub serve``; the workers then also share those
     pages), or in each worker that builds its own (``hub/wsgi.py``). What building the app left behind is
     collected first: frozen, it would never be."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*SERVING_GC_THRESHOLDS)
