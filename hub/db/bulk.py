@@ -1,8 +1,8 @@
 """Fewer round trips, inside the caller's transaction. Inserting many rows: by COPY on PostgreSQL (psycopg),
-which the server loads as one stream, instead of one statement per row; by executemany elsewhere and for a
-few rows. :func:`insert_groups` writes several tables' rows; on PostgreSQL their small groups (a single
-signal's rows) go in one pipeline, so the server gets them together instead of one round trip per table.
-:func:`read_many` sends several queries, after advisory locks, in one pipeline."""
+which the server loads as one stream, instead of one statement per row; by executemany for a few rows, and
+on SQLite by the driver's own executemany. :func:`insert_groups` writes several tables' rows; on PostgreSQL
+their small groups (a single signal's rows) go in one pipeline, so the server gets them together instead of
+one round trip per table. :func:`read_many` sends several queries, after advisory locks, in one pipeline."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]
     dictionary per row. In the caller's transaction (begun here if need be, as ``conn.execute`` would: the
     driver itself commits every statement outside one)."""
     names = tuple(rows[0])
-    statement, positions = _positional_insert(conn.dialect, table, names)
+    compiled = _insert(conn.dialect, table, names)
+    statement, positions = str(compiled), tuple(compiled.positiontup or ())
     processors = _processors(conn.dialect, table, positions)
     if not conn.in_transaction():
         conn.begin()
@@ -76,14 +77,6 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]
                 for row in rows
             ],
         )
-
-
-@functools.lru_cache(maxsize=256)
-def _positional_insert(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    """The INSERT SQLAlchemy would send for these columns with positional placeholders, and the column of
-    each placeholder in turn."""
-    compiled = table.insert().inline().values({name: sa.bindparam(name) for name in names}).compile(dialect=dialect)
-    return str(compiled), tuple(compiled.positiontup or ())
 
 
 def insert_groups(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[str, Any]]]]) -> None:
@@ -110,7 +103,7 @@ def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[s
             insert_many(conn, table, rows)
         return
     driver: Any = conn.connection.driver_connection
-    statements = [(_insert_text(conn.dialect, table, tuple(rows[0])), table, rows) for table, rows in groups]
+    statements = [(str(_insert(conn.dialect, table, tuple(rows[0]))), table, rows) for table, rows in groups]
     with _raised_as_sqlalchemy(conn, statements[0][0]), driver.pipeline(), driver.cursor() as cursor:
         for statement, table, rows in statements:
             processors = dict(zip(rows[0], _processors(conn.dialect, table, tuple(rows[0])), strict=True))
@@ -164,10 +157,11 @@ def _compiled(dialect: sa.Dialect, query: Query) -> SQLCompiler:
 
 
 @functools.lru_cache(maxsize=256)
-def _insert_text(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> str:
-    """The INSERT SQLAlchemy would send for these columns, with psycopg's named placeholders."""
+def _insert(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> SQLCompiler:
+    """The INSERT SQLAlchemy would send for these columns, compiled: its text has the driver's placeholders
+    (psycopg's named ones; SQLite's positional ones, whose columns ``positiontup`` lists in turn)."""
     statement = table.insert().inline().values({name: sa.bindparam(name, type_=table.c[name].type) for name in names})
-    return str(statement.compile(dialect=dialect))
+    return statement.compile(dialect=dialect)
 
 
 def _bound(process: Any, value: Any) -> Any:
