@@ -29,7 +29,7 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     COPY goes in PostgreSQL's binary format: the server takes each value as it is stored (a timestamp as
     its 8 bytes, a ciphertext as its bytes) instead of parsing it from text, as it must for hex-encoded
     bytea and timestamps. Binary COPY casts nothing, so each value must be of its column's Python type
-    (a string for a date column raises TypeError, where an INSERT would let the server cast it). An
+    (a string for a date column is a StatementError, where an INSERT would let the server cast it). An
     integer out of its column's range is a DataError, as from an INSERT: binary COPY would wrap it."""
     if conn.dialect.driver == "pysqlite":
         if rows:
@@ -42,7 +42,7 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     names = tuple(rows[0])
     types, processors = _copy_columns(conn.dialect, table, names)
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
-    driver: Any = conn.connection.driver_connection
+    driver = _driver_in_transaction(conn)
     with _raised_as_sqlalchemy(conn, statement), driver.cursor() as cursor, cursor.copy(statement) as copy:
         copy.set_types(types)
         for row in rows:
@@ -57,26 +57,21 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
 def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """SQLite: the driver's executemany of SQLAlchemy's own INSERT for these columns, each value through its
     column's bind processor, as SQLAlchemy's executemany would send them, without building a parameter
-    dictionary per row. In the caller's transaction (begun here if need be, as ``conn.execute`` would: the
-    driver itself commits every statement outside one)."""
+    dictionary per row. No cursor events: the hub listens for none."""
     names = tuple(rows[0])
     compiled = _insert(conn.dialect, table, names)
     statement, positions = str(compiled), tuple(compiled.positiontup or ())
     processors = _processors(conn.dialect, table, positions)
-    if not conn.in_transaction():
-        conn.begin()
-    driver: Any = conn.connection.driver_connection
+    driver = _driver_in_transaction(conn)
     with _raised_as_sqlalchemy(conn, statement):
-        driver.executemany(
-            statement,
-            [
-                tuple(
-                    row[name] if process is None else process(row[name])
-                    for name, process in zip(positions, processors, strict=True)
-                )
-                for row in rows
-            ],
-        )
+        values = [
+            tuple(
+                row[name] if process is None else process(row[name])
+                for name, process in zip(positions, processors, strict=True)
+            )
+            for row in rows
+        ]
+        driver.executemany(statement, values)
 
 
 def insert_groups(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[str, Any]]]]) -> None:
@@ -102,7 +97,7 @@ def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[s
         for table, rows in groups:
             insert_many(conn, table, rows)
         return
-    driver: Any = conn.connection.driver_connection
+    driver = _driver_in_transaction(conn)
     statements = [(str(_insert(conn.dialect, table, tuple(rows[0]))), table, rows) for table, rows in groups]
     with _raised_as_sqlalchemy(conn, statements[0][0]), driver.pipeline(), driver.cursor() as cursor:
         for statement, table, rows in statements:
@@ -134,10 +129,8 @@ def read_many(conn: sa.Connection, reads: Sequence[Read], *, after_locks: Sequen
     lock from BEGIN IMMEDIATE) the queries run one after another, through SQLAlchemy."""
     if conn.dialect.driver != "psycopg":
         return [list(conn.execute(query, dict(params)).all()) for query, params in reads]
-    if not conn.in_transaction():
-        conn.begin()  # as conn.execute would: the locks end with a transaction SQLAlchemy knows of
+    driver = _driver_in_transaction(conn)  # the locks end with a transaction SQLAlchemy knows of
     statements = [_compiled(conn.dialect, query).construct_expanded_state(dict(params)) for query, params in reads]
-    driver: Any = conn.connection.driver_connection
     with contextlib.ExitStack() as stack:
         stack.enter_context(_raised_as_sqlalchemy(conn, statements[0].statement if statements else ""))
         locking = stack.enter_context(driver.cursor())
@@ -159,9 +152,15 @@ def _compiled(dialect: sa.Dialect, query: Query) -> SQLCompiler:
 @functools.lru_cache(maxsize=256)
 def _insert(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> SQLCompiler:
     """The INSERT SQLAlchemy would send for these columns, compiled: its text has the driver's placeholders
-    (psycopg's named ones; SQLite's positional ones, whose columns ``positiontup`` lists in turn)."""
+    (psycopg's named ones; SQLite's positional ones, whose columns ``positiontup`` lists in turn). A column
+    with a default computed in Python would need a value SQLAlchemy makes per row, which these paths do not
+    make (nor does COPY): such a column is refused here, before any row is sent."""
     statement = table.insert().inline().values({name: sa.bindparam(name, type_=table.c[name].type) for name in names})
-    return statement.compile(dialect=dialect)
+    compiled = statement.compile(dialect=dialect)
+    if compiled.insert_prefetch:
+        computed = ", ".join(column.name for column in compiled.insert_prefetch)
+        raise ValueError(f"{table.name}: bulk inserts take every value from the rows; {computed} has a Python default")
+    return compiled
 
 
 def _bound(process: Any, value: Any) -> Any:
@@ -173,7 +172,9 @@ def _copy_columns(
     dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     """For binary COPY of these columns: their PostgreSQL type names, and each one's bind processor, with
-    a range check for the integer types whose binary form would wrap an out-of-range value."""
+    a range check for the integer types whose binary form would wrap an out-of-range value. A column with a
+    default computed in Python is refused, as :func:`_insert` refuses it."""
+    _insert(dialect, table, names)
     types = copy_types(dialect, table, names)
     processors = tuple(
         process if (limit := _INTEGER_LIMITS.get(kind)) is None else functools.partial(_in_range, limit, process)
@@ -217,9 +218,21 @@ def _processors(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) ->
     return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
 
 
+def _driver_in_transaction(conn: sa.Connection) -> Any:
+    """The driver's connection, in a transaction SQLAlchemy knows of: begun here if there is none yet, as
+    ``conn.execute`` would, so that the caller's commit or rollback (or the pool's reset) covers what is
+    sent through the driver (sqlite3 would otherwise commit every statement on its own; psycopg would begin
+    a transaction SQLAlchemy does not know of, which ``conn.commit()`` would not commit)."""
+    if not conn.in_transaction():
+        conn.begin()
+    return conn.connection.driver_connection
+
+
 @contextlib.contextmanager
 def _raised_as_sqlalchemy(conn: sa.Connection, statement: str) -> Iterator[None]:
-    """A driver error raised as SQLAlchemy raises a failed statement; a lost connection is invalidated."""
+    """A driver error raised as SQLAlchemy raises a failed statement; a lost connection is invalidated. A
+    value its column's bind processor refuses (a timestamp without a zone), or a row without one of the
+    first row's columns, is a StatementError, as SQLAlchemy raises a parameter it could not process."""
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         yield
@@ -227,3 +240,5 @@ def _raised_as_sqlalchemy(conn: sa.Connection, statement: str) -> Iterator[None]
         if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None):
             conn.invalidate(error)
         raise sa.exc.DBAPIError.instance(statement, None, error, dbapi_error) from error
+    except (KeyError, TypeError, ValueError) as error:
+        raise sa.exc.StatementError(str(error), statement, None, error) from error

@@ -120,6 +120,65 @@ def test_copy_stores_every_kind_of_value_as_an_insert_would(engine: Engine) -> N
     assert [{name: row[name] for name in wanted_links[0]} for row in stored_links] == wanted_links
 
 
+@pytest.mark.parametrize("count", [3, bulk.COPY_FROM_ROWS + 5])
+def test_rows_may_give_their_columns_in_any_order(engine: Engine, count: int) -> None:
+    """Each path sends a row's values in its statement's column order, whatever the order of the row's keys
+    (the hub's token and evidence rows do not follow their table's): here sorted, reversed and as declared."""
+    wanted = [_signal(n) for n in range(count)]
+    orders = [sorted, reversed, list]
+    given = [dict(orders[n % 3](list(row.items()))) for n, row in enumerate(wanted)]  # type: ignore[operator]
+    assert list(given[0]) != list(wanted[0]) and list(given[1]) != list(wanted[1])
+    with engine.begin() as conn:
+        bulk.insert_groups(conn, [(organisations, [_org("woonstad"), _org("energie")]), (signals, given)])
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(signals).order_by(signals.c.seq)).mappings().all()
+    assert [{name: row[name] for name in wanted[0]} for row in stored] == wanted
+
+
+@pytest.mark.parametrize("count", [3, bulk.COPY_FROM_ROWS + 5])
+def test_rows_sent_outside_a_transaction_are_in_one_the_connection_ends(engine: Engine, count: int) -> None:
+    """As ``conn.execute`` does, a write on a connection with no transaction begins one that the caller's
+    rollback undoes and commit keeps (the drivers would otherwise commit on their own, or hold a transaction
+    SQLAlchemy's commit does not know of)."""
+
+    def stored() -> int:
+        with engine.connect() as other:
+            return other.execute(sa.select(sa.func.count()).select_from(organisations)).scalar_one()
+
+    with engine.connect() as conn:
+        bulk.insert_many(conn, organisations, [_org(f"org{n}") for n in range(count)])
+        assert conn.in_transaction()
+        conn.rollback()
+        assert stored() == 0
+        bulk.insert_many(conn, organisations, [_org(f"org{n}") for n in range(count)])
+        conn.commit()
+    assert stored() == count
+
+
+@pytest.mark.parametrize("count", [3, bulk.COPY_FROM_ROWS + 5])
+def test_a_value_its_column_cannot_take_is_a_statement_error_and_stores_nothing(engine: Engine, count: int) -> None:
+    """A timestamp without a zone (UTCDateTime refuses it) is raised as SQLAlchemy raises a parameter it
+    could not process, on every path; the transaction stores nothing."""
+    events = [_event("woonstad", n) for n in range(count)]
+    events[-1]["created_at"] = dt.datetime(2026, 11, 24, 1, 2, 3)  # no zone: the point of the test
+    with pytest.raises(sa.exc.StatementError) as raised, engine.begin() as conn:
+        bulk.insert_groups(conn, [(organisations, [_org("woonstad")]), (outbox, events)])
+    assert type(raised.value) is sa.exc.StatementError
+    assert isinstance(raised.value.orig, ValueError)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(organisations)).scalar_one() == 0
+
+
+def test_a_column_with_a_python_default_is_refused_before_any_row_is_sent(engine: Engine) -> None:
+    """COPY and SQLite's executemany take every value from the rows; a default SQLAlchemy would compute per
+    row is refused (a table of the test's own, never created), and none of the hub's tables has one."""
+    table = sa.Table("defaults", sa.MetaData(), sa.Column("a", sa.Integer), sa.Column("b", sa.Integer, default=7))
+    with pytest.raises(ValueError, match=r"defaults: .*b has a Python default"), engine.connect() as conn:
+        bulk.insert_many(conn, table, [{"a": n} for n in range(bulk.COPY_FROM_ROWS + 5)])
+    for each in metadata.sorted_tables:
+        bulk._insert(engine.dialect, each, tuple(each.c.keys()))  # raises for a Python default
+
+
 def test_copy_names_each_column_by_its_type_in_the_database(engine: Engine) -> None:
     """Binary COPY casts nothing, so the type it names for a column must be the column's own, as the
     migrations made it: checked for every column of every table (psycopg must know each name, too)."""
