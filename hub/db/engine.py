@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(database_url: str) -> Engine:
@@ -23,6 +27,8 @@ def make_engine(database_url: str) -> Engine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        if url.database and url.database != ":memory:":
+            sa.event.listen(engine, "checkin", _wal_truncation(Path(f"{url.database}-wal")))
         # pysqlite's own transaction handling defers BEGIN; emit it ourselves so that SELECTs take
         # part in the transaction (SQLAlchemy's documented recipe).
         sa.event.listen(engine, "begin", _sqlite_begin)
@@ -72,6 +78,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # linking reads stay in memory as the store grows (docs/benchmarks.md, "Throughput")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+#: A write-ahead log grown past this is checkpointed in full and truncated (see ``_wal_truncation``).
+WAL_TRUNCATE_BYTES = 64 * 1024 * 1024
+
+
+def _wal_truncation(wal: Path) -> Any:
+    """A pool ``checkin`` listener that keeps SQLite's write-ahead log from growing without end.
+
+    SQLite checkpoints the log after a commit once it holds 1,000 pages, but it can only start writing the
+    log from its beginning again when no transaction still reads from it. The hub's gunicorn workers take
+    turns at the write lock, and under steady load one of them always has a transaction open: the log then
+    never restarts and grows by every page written (2.8 GB at 40,000 signals stored in bench/ingest.py,
+    until the disk was full at several hundred thousand and every write failed). So when a connection goes
+    back to the pool (its transaction over) and the log has grown past ``WAL_TRUNCATE_BYTES``, it runs
+    ``PRAGMA wal_checkpoint(TRUNCATE)``: new writers wait (the busy timeout) while it waits for the open
+    transactions to end, copies the rest of the log into the database and truncates the log. If it cannot
+    finish within the busy timeout it is logged and tried again at the next checkin; the request that
+    returned the connection has committed either way."""
+
+    def checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is None:  # invalidated: nothing to run it on
+            return
+        try:
+            if wal.stat().st_size <= WAL_TRUNCATE_BYTES:
+                return
+        except FileNotFoundError:
+            return
+        try:
+            busy, pages, copied = dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as error:
+            log.warning("write-ahead log not truncated (%s)", type(error).__name__)
+            return
+        if busy:
+            log.warning("write-ahead log not truncated: still in use (%s of %s pages copied)", copied, pages)
+
+    return checkin
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
