@@ -70,3 +70,37 @@ def test_the_truncation_waits_for_a_transaction_still_reading_the_log(
     finally:
         reader.close()
         engine.dispose()
+
+
+def test_two_writers_taking_turns_keep_the_log_within_its_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gunicorn workers' pattern: two connections take turns at the write lock, one beginning as soon
+    as the other commits, so one of them always has a transaction open. Without the hub's checkpoints the
+    log would hold every page written (about 8 MB here)."""
+    engine, wal = _database(tmp_path)
+    monkeypatch.setattr(engine_module, "WAL_TRUNCATE_BYTES", 500_000)
+    largest: list[int] = []
+    failures: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(10):
+                with engine.begin() as conn:
+                    conn.execute(_ROWS, _PAYLOAD)
+                largest.append(wal.stat().st_size)
+        except BaseException as error:  # reported below: a thread's exception would otherwise be lost
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert max(largest) < 500_000 + 2 * 450_000  # the limit, and at most the two transactions after it
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM filler")).scalar_one() == 20 * len(_PAYLOAD)
+    finally:
+        engine.dispose()
