@@ -74,9 +74,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
-    # no automatic checkpoints: each would copy the log while another transaction keeps it from restarting;
-    # the hub checkpoints and truncates it when it has grown (``_wal_truncation``)
-    cursor.execute("PRAGMA wal_autocheckpoint=0")
     # 64 MiB of page cache per connection (the default is 2 MiB): the token and case indexes that
     # linking reads stay in memory as the store grows (docs/benchmarks.md, "Throughput")
     cursor.execute("PRAGMA cache_size=-65536")
@@ -88,20 +85,19 @@ WAL_TRUNCATE_BYTES = 64 * 1024 * 1024
 
 
 def _wal_truncation(wal: Path) -> Any:
-    """A pool ``checkin`` listener: the hub's checkpoints of SQLite's write-ahead log, in place of SQLite's
-    own (``_sqlite_pragmas`` turns those off).
+    """A pool ``checkin`` listener that keeps SQLite's write-ahead log from growing without end.
 
-    SQLite's automatic checkpoint, after a commit that leaves the log over 1,000 pages, copies the log into
-    the database but can start the log from its beginning again only when no transaction reads from it.
-    The hub's gunicorn workers take turns at the write lock, and under steady load one of them always has a
-    transaction open: the log then never restarts and grows by every page written (2.8 GB at 40,000 signals
-    stored in bench/ingest.py, until the disk was full at several hundred thousand and every write failed).
-    So when a connection goes back to the pool (its transaction over) and the log has grown past
-    ``WAL_TRUNCATE_BYTES``, it runs ``PRAGMA wal_checkpoint(TRUNCATE)``: new writers wait (the busy
-    timeout) while it waits for the open transactions to end, copies the log into the database and
-    truncates it. When another connection is checkpointing at that moment it leaves the log to that one;
-    when it cannot finish within the busy timeout, that is logged and it tries again at the next checkin.
-    The request that returned the connection has committed either way."""
+    SQLite's automatic checkpoint, after a commit that leaves the log over 1,000 pages, copies the log into the
+    database (after the commit, while the other worker writes) but can start the log from its beginning again only
+    when no transaction reads from it. The hub's gunicorn workers take turns at the write lock, and under steady
+    load one of them always has a transaction open: the log then never restarts and grows by every page written (2.8
+    GB at 40,000 signals stored in bench/ingest.py, until the disk was full at several hundred thousand and every
+    write failed). So when a connection goes back to the pool (its transaction over) and the log has grown past
+    ``WAL_TRUNCATE_BYTES``, it runs ``PRAGMA wal_checkpoint(TRUNCATE)``: new writers wait (the busy timeout) while
+    it waits for the open transactions to end, copies the log into the database and truncates it (most of the
+    copying is done by then). When another connection is checkpointing at that moment (an automatic checkpoint after
+    its commit) it returns at once and tries again at the next checkin; when it cannot finish within the busy
+    timeout, that is logged as well. The request that returned the connection has committed either way."""
 
     def checkin(dbapi_connection: Any, _record: Any) -> None:
         if dbapi_connection is None:  # invalidated: nothing to run it on
@@ -116,7 +112,7 @@ def _wal_truncation(wal: Path) -> Any:
         except sqlite3.Error as error:
             log.warning("write-ahead log not truncated (%s)", type(error).__name__)
             return
-        if busy and pages >= 0:  # (pages is -1 while another connection checkpoints: that one truncates)
+        if busy and pages >= 0:  # (pages is -1 while another connection checkpoints: tried again next time)
             log.warning("write-ahead log not truncated: still in use (%s of %s pages copied)", copied, pages)
 
     return checkin
