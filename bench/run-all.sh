@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every figure of issue 11, one script after another (about 50 minutes on 2 cores; docs/benchmarks.md).
+# Every figure of issue 11, one script after another (about 80 minutes on 2 cores; docs/benchmarks.md).
 #   bench/run-all.sh postgresql+psycopg://postgres@127.0.0.1:5432
 # The argument is a PostgreSQL server; each script creates its own databases there and drops them after.
 # Against a server with the production settings of docs/deploy.md: bench/run-all.sh "$(bench/tuned-cluster.sh start)"
@@ -15,8 +15,8 @@ step "delivery, PostgreSQL, 100k backlog"
 "$python" delivery.py --database-url "$server/bench_delivery" --backlog 100000 --no-loop
 step "single-signal latency, PostgreSQL"
 "$python" latency.py --database-url "$server/bench_latency" --duration 30
-step "ingest, SQLite, 10k / 100k stored"
-"$python" ingest.py --sizes 10000,100000
+step "ingest, SQLite, 10k / 100k / 1M stored"
+"$python" ingest.py --sizes 10000,100000,1000000
 step "single-signal latency, SQLite"
 "$python" latency.py --duration 30
 step "adapter side"
