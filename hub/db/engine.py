@@ -18,7 +18,8 @@ def make_engine(database_url: str) -> Engine:
     """Build the engine for ``database_url``.
 
     SQLite runs in WAL mode with foreign keys on and a busy timeout, so that several gunicorn workers
-    and the scheduler process can share one file. PostgreSQL uses psycopg 3, and a connection idle in the
+    and the scheduler process can share one file; its write-ahead log is truncated once it has grown past
+    ``WAL_TRUNCATE_BYTES`` (``_wal_truncation``). PostgreSQL uses psycopg 3, and a connection idle in the
     pool for over a second is pinged before use.
     """
     url = sa.make_url(database_url)
