@@ -46,12 +46,7 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     with _raised_as_sqlalchemy(conn, statement), driver.cursor() as cursor, cursor.copy(statement) as copy:
         copy.set_types(types)
         for row in rows:
-            copy.write_row(
-                [
-                    row[name] if process is None else process(row[name])
-                    for name, process in zip(names, processors, strict=True)
-                ]
-            )
+            copy.write_row(_values(row, names, processors))
 
 
 def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -64,14 +59,7 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]
     processors = _processors(conn.dialect, table, positions)
     driver = _driver_in_transaction(conn)
     with _raised_as_sqlalchemy(conn, statement):
-        values = [
-            tuple(
-                row[name] if process is None else process(row[name])
-                for name, process in zip(positions, processors, strict=True)
-            )
-            for row in rows
-        ]
-        driver.executemany(statement, values)
+        driver.executemany(statement, [_values(row, positions, processors) for row in rows])
 
 
 def insert_groups(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[str, Any]]]]) -> None:
@@ -101,10 +89,10 @@ def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[s
     statements = [(str(_insert(conn.dialect, table, tuple(rows[0]))), table, rows) for table, rows in groups]
     with _raised_as_sqlalchemy(conn, statements[0][0]), driver.pipeline(), driver.cursor() as cursor:
         for statement, table, rows in statements:
-            processors = dict(zip(rows[0], _processors(conn.dialect, table, tuple(rows[0])), strict=True))
+            names = tuple(rows[0])
+            processors = _processors(conn.dialect, table, names)
             cursor.executemany(
-                statement,
-                [{name: _bound(processors[name], value) for name, value in row.items()} for row in rows],
+                statement, [dict(zip(names, _values(row, names, processors), strict=True)) for row in rows]
             )
 
 
@@ -163,8 +151,11 @@ def _insert(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> SQL
     return compiled
 
 
-def _bound(process: Any, value: Any) -> Any:
-    return value if process is None else process(value)
+def _values(row: Mapping[str, Any], names: Sequence[str], processors: Sequence[Any]) -> list[Any]:
+    """The row's values of these columns, in this order, each through its column's bind processor (if any)."""
+    return [
+        row[name] if process is None else process(row[name]) for name, process in zip(names, processors, strict=True)
+    ]
 
 
 @functools.lru_cache(maxsize=256)
