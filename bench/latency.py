@@ -120,13 +120,14 @@ def summarise(rate: float, results: list[Result], errors: list[str], warmup: flo
     busy = max((r[2] for r in results), default=0) - min((r[0] for r in results), default=0)
     served = len(answered) / busy if busy else 0.0
     cpu_ms = 1000 * (split["hub"] + split.get("postgres", 0.0)) / served if served else float("nan")
+    pg = f"{split['postgres']:.2f}" if "postgres" in split else "-"  # SQLite: no server
     for error in errors:
         log(f"  error: {error}")
     return (
         f"{rate:>6.0f} {len(counted):>6} {len(counted) - len(ok):>6} {len(counted) / span if span else 0:>8.1f} "
         f"{percentile(latencies, 0.5):>7.1f} {percentile(latencies, 0.95):>7.1f} {percentile(latencies, 0.99):>7.1f} "
         f"{max(latencies, default=float('nan')):>7.1f} {percentile(lags, 0.99):>8.1f} "
-        f"{split['hub']:>6.2f} {split.get('postgres', float('nan')):>6.2f} {split['machine']:>6.2f} "
+        f"{split['hub']:>6.2f} {pg:>6} {split['machine']:>6.2f} "
         f"{served:>8.1f} {cpu_ms:>10.2f}"
     )
 
