@@ -79,14 +79,15 @@ def lock_and_find(conn: sa.Connection, hashes: Collection[bytes], *, per_token: 
     """:func:`lock`, then ``token_hits`` for many tokens at once (a batch's), by token hash, each in the
     order ``token_hits`` returns them (rows with ``token_hash``, ``signal_id`` and ``debtor``).
 
-    PostgreSQL: one statement reads every token (an array, each read by the index), sent with the lock in
-    one round trip. SQLite: statements of 64 tokens, the last one a power of two (padded), so a handful of
-    cached statements serve batches of every size."""
+    PostgreSQL: one statement reads every token (an array, each read by the index; sent in binary, which
+    spares psycopg escaping each hash as text), sent with the lock in one round trip. SQLite: statements of
+    64 tokens, the last one a power of two (padded), so a handful of cached statements serve batches of
+    every size."""
     found: dict[bytes, list[Any]] = {token_hash: [] for token_hash in hashes}
     ordered = list(found)
     if conn.dialect.name == "postgresql":
         params = {"hashes": ordered, "per_token": per_token}
-        [rows] = bulk.read_many(conn, [(TOKEN_HITS_LATERAL, params)], after_locks=[_MATCH_LOCK])
+        [rows] = bulk.read_many(conn, [(TOKEN_HITS_LATERAL, params)], after_locks=[_MATCH_LOCK], binary=True)
         for row in rows:
             found[bytes(row.token_hash)].append(row)
         return found

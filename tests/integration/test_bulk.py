@@ -324,3 +324,29 @@ def test_read_many_reads_what_the_lock_holder_committed(engine: Engine) -> None:
         holder.commit()
     reader.join(timeout=10)
     assert found == [["woonstad"]]
+
+
+#: Byte strings through an array parameter and back, in their order (PostgreSQL).
+_HASHES = sa.text(
+    "SELECT h AS token_hash, n FROM unnest(CAST(:hashes AS bytea[])) WITH ORDINALITY AS w (h, n) ORDER BY n"
+)
+
+
+def test_read_many_in_binary_reads_the_same_rows(engine: Engine) -> None:
+    """``binary`` changes only the wire format: the same rows, with the same Python values, as in text."""
+    with engine.begin() as conn:
+        bulk.insert_groups(conn, [(organisations, [_org("woonstad"), _org("energie")])])
+    reads: list[bulk.Read] = [(_AMONG, {"ids": ["energie", "woonstad", "nobody"]}), (_NAMED, {"wanted": "woonstad"})]
+    hashes = [bytes(range(32)), b'\\"{},' * 6 + b"\x00\xff", b"", bytes(range(224, 256))]
+    if engine.dialect.name == "postgresql":
+        reads += [(_HASHES, {"hashes": hashes}), (_HASHES, {"hashes": []})]
+    with engine.begin() as conn:
+        as_text = [[tuple(row) for row in rows] for rows in bulk.read_many(conn, reads, after_locks=_LOCKS)]
+        in_binary = [
+            [tuple(row) for row in rows] for rows in bulk.read_many(conn, reads, after_locks=_LOCKS, binary=True)
+        ]
+    assert in_binary == as_text
+    assert in_binary[:2] == [[("energie",), ("woonstad",)], [("woonstad", "housing")]]
+    if engine.dialect.name == "postgresql":
+        assert in_binary[2:] == [[(h, n) for n, h in enumerate(hashes, start=1)], []]
+        assert all(type(h) is bytes for h, _ in in_binary[2])
