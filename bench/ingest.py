@@ -18,13 +18,14 @@ indistinguishable to it. --link-share of the signals reuse the tokens of an earl
 links them into cases.
 
 The limit: after each size is reached (the hub idle), the rows the hub wrote for those signals (signals,
-signal_blobs, signal_tokens, outbox, evidence, cases, case_signals, signal_persons, signal_links) are read
-back and written into a second fresh database with the same schema, one transaction per hub transaction, in
-the hub's commit order, by the fastest plain path: psycopg binary COPY (PostgreSQL) or sqlite3 executemany
-(SQLite), no HTTP, no validation, no matching. Only the writes are timed. The ratio is end to end / limit.
-Both sides are also measured in CPU time (the hub's gunicorn workers and PostgreSQL backends per signal;
-the plain writer and its backend per signal), which other load on a shared machine does not change; the
-CPU ratio (limit CPU / hub CPU) is what the ratio would be on a machine where CPU is the only bound.
+signal_blobs, signal_tokens, outbox, evidence, cases, case_signals, signal_persons, signal_links, reports,
+report_changes) are read back and written into a second fresh database with the same schema, one transaction
+per hub transaction, in the hub's commit order, by the fastest plain path: psycopg binary COPY (PostgreSQL)
+or sqlite3 executemany (SQLite), no HTTP, no validation, no matching. Only the writes are timed. The ratio
+is end to end / limit. Both sides are also measured in CPU time (the hub's gunicorn workers and PostgreSQL
+backends per signal; the plain writer and its backend per signal), which other load on a shared machine does
+not change; the CPU ratio (limit CPU / hub CPU) is what the ratio would be on a machine where CPU is the
+only bound.
 
 PostgreSQL: this machine's cluster runs with autovacuum=off, and without statistics the hub's blocking
 query is planned as a scan of case_signals per signal. --autoanalyze (default every 10 s) applies
