@@ -116,8 +116,8 @@ def read_many(
     side passes SQLAlchemy's type processing: parameters go to psycopg as given (pass no timestamps that
     need converting to UTC), and rows come as named tuples of the values psycopg reads (right for bytes,
     integers and strings; a timestamp column would not come back in UTC). ``binary``: the queries' parameters
-    and rows go in PostgreSQL's binary format, as COPY does here; for an array of byte strings (a batch's
-    token hashes), whose text form psycopg escapes element by element, that is about a tenth of the client's
+    and rows go in PostgreSQL's binary format, as COPY does here; an array of byte strings (a batch's token
+    hashes), whose text form psycopg escapes element by element, then costs the client about a tenth of the
     CPU. The rows' values are the same Python values either way for bytes, integers and strings. Elsewhere
     (SQLite holds its write lock from BEGIN IMMEDIATE) the queries run one after another, through SQLAlchemy."""
     if conn.dialect.driver != "psycopg":
