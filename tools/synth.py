@@ -43,10 +43,10 @@ _MIN_DAYS = 450
 _FIRST_DAY = dt.date(2021, 2, 1)  # signal dates start after the Wgs duty to signal began
 
 
-def period_days(n_signals: int) -> int:
+def period_days(n_signals: int, today: dt.date | None = None) -> int:
     """The default period: 15 months, or longer at about 50 signals a day, so that a run of 100,000
     signals reaches a steady state (a full linking window of about 9,000 signals) by its 10,000th."""
-    longest = (dt.date.today() - _FIRST_DAY).days
+    longest = ((today or dt.date.today()) - _FIRST_DAY).days
     return min(longest, max(_MIN_DAYS, -(-n_signals // _DAILY_SIGNALS)))
 
 
@@ -83,14 +83,16 @@ class Generator:
         days: int | None = None,
         window_days: int = 183,
         rates: ErrorRates | None = None,
+        today: dt.date | None = None,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
-        self.end = dt.date.today() - dt.timedelta(days=1)
-        self.start = self.end - dt.timedelta(days=days or period_days(n_signals))
+        today = today or dt.date.today()  # the signals end yesterday: the same seed and day, the same signals
+        self.end = today - dt.timedelta(days=1)
+        self.start = self.end - dt.timedelta(days=days or period_days(n_signals, today))
         self.window = dt.timedelta(days=window_days)
         households_needed = n_signals / _SIGNALS_PER_HOUSEHOLD
         streets = max(4, int(households_needed * _DWELLINGS_PER_HOUSEHOLD / 20 / len(names.MUNICIPALITIES)))
-        self.pop = Population(self.rng, today=dt.date.today(), streets_per_municipality=streets)
+        self.pop = Population(self.rng, today=today, streets_per_municipality=streets)
         self.writer = Writer(self.rng, rates)
         self.n_signals = n_signals
         self._lags: dict[tuple[str, str], dt.timedelta] = {}
@@ -199,7 +201,8 @@ def _mark_repeats(signals: list[SyntheticSignal], window: dt.timedelta) -> list[
 
 
 def generate(n_signals: int, seed: int = 1, **options: Any) -> list[SyntheticSignal]:
-    """``n_signals`` synthetic signals in order of signal date, reproducible by ``seed``."""
+    """``n_signals`` synthetic signals in order of signal date, ending the day before ``today`` (an option;
+    the real today by default): reproducible by ``seed`` and that day."""
     return Generator(n_signals, seed, **options).signals()
 
 

@@ -13,14 +13,24 @@ from schemas.v1.identity import load_identity
 from tools import linkage_metrics
 from tools.synth import dump, generate, load
 
-SIGNALS = generate(600, seed=5)
+#: The day the population is made on: signals end the day before, so a test run across midnight gets the same.
+TODAY = dt.date(2026, 11, 24)
+SIGNALS = generate(600, seed=5, today=TODAY)
 
 
 def test_the_same_seed_gives_the_same_signals() -> None:
-    again = generate(600, seed=5)
+    again = generate(600, seed=5, today=TODAY)
     assert [s.identity for s in again] == [s.identity for s in SIGNALS]
     assert [s.truth for s in again] == [s.truth for s in SIGNALS]
-    assert [s.identity for s in generate(600, seed=6)] != [s.identity for s in SIGNALS]
+    assert [s.identity for s in generate(600, seed=6, today=TODAY)] != [s.identity for s in SIGNALS]
+    assert max(s.signal_date for s in SIGNALS) < TODAY
+
+
+def test_a_population_made_on_another_day_ends_on_that_day() -> None:
+    """What made the test above fail across midnight: the population's dates follow the day it is made on."""
+    later = generate(600, seed=5, today=TODAY + dt.timedelta(days=1))
+    assert max(s.signal_date for s in later) < TODAY + dt.timedelta(days=1)
+    assert [s.identity for s in later] != [s.identity for s in SIGNALS]
 
 
 def test_every_identity_passes_the_exchange_standard_and_yields_tokens() -> None:
