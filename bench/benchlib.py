@@ -109,13 +109,15 @@ def is_postgres(url: str | None) -> bool:
 
 
 @contextlib.contextmanager
-def database(url: str | None, scratch: Path, suffix: str, *, keep: bool = False) -> Iterator[str]:
-    """A fresh, migrated database: an SQLite file in ``scratch``, or (``url`` names PostgreSQL) a new database
-    named after ``url``'s plus ``suffix``, which must not exist yet; it is dropped afterwards unless ``keep``."""
+def database(url: str | None, scratch: Path, suffix: str, *, keep: bool = False, migrate: bool = True) -> Iterator[str]:
+    """A fresh database, migrated to the hub's schema unless not ``migrate``: an SQLite file in ``scratch``,
+    or (``url`` names PostgreSQL) a new database named after ``url``'s plus ``suffix``, which must not exist
+    yet; it is dropped afterwards unless ``keep``."""
     if not is_postgres(url):
         path = scratch / f"{suffix}.sqlite3"
         sqlite_url = f"sqlite:///{path}"
-        _migrate(sqlite_url)
+        if migrate:
+            _migrate(sqlite_url)
         yield sqlite_url
         return
     parsed = sa.make_url(str(url)).set(drivername="postgresql+psycopg")
@@ -130,7 +132,8 @@ def database(url: str | None, scratch: Path, suffix: str, *, keep: bool = False)
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     created = parsed.set(database=name).render_as_string(hide_password=False)
     try:
-        _migrate(created)
+        if migrate:
+            _migrate(created)
         yield created
     finally:
         if keep:

@@ -6,8 +6,8 @@
 
 A design question, not a figure of the issue: the token rows are the largest part of an ingest's writes
 (9 per signal, 3 indexes and a foreign-key check each; docs/benchmarks.md, "Not done, and next").
-The server must run on this machine: the CPU is read from /proc. The script creates the database it is
-given (it must not exist; dropped afterwards unless --keep) and in it
+The server must run on this machine: the CPU is read from /proc. The script creates the database
+<name>_tokens (benchlib.database, unmigrated; it must not exist; dropped afterwards unless --keep) and in it
 a parent table with the two keys of ``signals`` (``seq``, the order of arrival, and ``id``, the signal's
 UUID) and four token tables:
 
@@ -35,16 +35,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import re
 import statistics
 import sys
 import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 import psycopg
 import sqlalchemy as sa
-from benchlib import cpu_seconds, log, machine_lines, postgres_backends
+from benchlib import cpu_seconds, database, is_postgres, log, machine_lines, postgres_backends
 
 TOKENS_PER_SIGNAL = 9
 COLUMNS = "kind varchar(32) NOT NULL, debtor smallint, token_hash bytea NOT NULL, created_at timestamptz NOT NULL"
@@ -87,18 +87,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the designs (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args(argv)
-    url = sa.make_url(args.database_url)
-    if url.get_backend_name() != "postgresql":
+    if not is_postgres(args.database_url) or not sa.make_url(args.database_url).database:
         parser.error("--database-url must name a PostgreSQL server and a database name")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", url.database or ""):
-        parser.error("use a database name of lower-case letters, digits and underscores")
     if min(args.stored, args.batches, args.batch, args.rounds) < 1:
         parser.error("--stored, --batches, --batch and --rounds must be at least 1")
     return args
 
 
-def conninfo(url: sa.URL) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+def conninfo(url: str) -> str:
+    """The libpq form of a SQLAlchemy URL (benchlib.database yields ``postgresql+psycopg://...``)."""
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def setup(conn: psycopg.Connection, stored: int) -> None:
@@ -161,20 +159,13 @@ def copy_batch(conn: psycopg.Connection, design: str, batch: Batch) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    url = sa.make_url(args.database_url)
-    name = url.database
-    with psycopg.connect(conninfo(url.set(database="postgres")), autocommit=True) as admin:
-        try:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        except psycopg.errors.DuplicateDatabase:
-            raise SystemExit(f"database {name} exists already: the script creates and drops its own") from None
-    try:
-        for line in machine_lines(args.database_url):
+    with database(args.database_url, Path(), "tokens", keep=args.keep, migrate=False) as url:
+        for line in machine_lines(url):
             print(line)
         print(f"command: bench/token_rows.py {' '.join(sys.argv[1:] if argv is None else argv)}")
         with psycopg.connect(conninfo(url)) as conn:
             backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
-            if backend not in postgres_backends(name):
+            if backend not in postgres_backends(sa.make_url(url).database or ""):
                 raise SystemExit("the database server runs elsewhere: its CPU cannot be read from /proc here")
             log(f"storing the tokens of {args.stored} signals in each of {len(DESIGNS)} tables")
             setup(conn, args.stored)
@@ -195,12 +186,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                             ((cpu_seconds([backend]) - cpu) / signals * 1e6, signals / (time.perf_counter() - wall))
                         )
                 log(f"  round {round_} of {args.rounds} done" + (" (warm-up, not counted)" if not round_ else ""))
-    finally:
-        if args.keep:
-            log(f"kept database {name}")
-        else:
-            with psycopg.connect(conninfo(url.set(database="postgres")), autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     grown = args.stored + (args.rounds + 1) * args.batches * args.batch
     print(f"\ntokens of {args.stored:,} signals stored first, {grown:,} at the end in each table; a warm-up round")
     print(f"and {args.rounds} rounds of {args.batches} batches of {args.batch}; backend: the CPU of the session's")
