@@ -26,7 +26,7 @@ def make_engine(database_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         if url.database and url.database != ":memory:":
             sa.event.listen(engine, "checkin", _wal_truncation(Path(f"{url.database}-wal")))
@@ -74,13 +74,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     # 64 MiB of page cache per connection (the default is 2 MiB): the token and case indexes that
     # linking reads stay in memory as the store grows (docs/benchmarks.md, "Throughput")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
+#: How long an SQLite connection waits for a lock another holds (the busy timeout), and a truncation for
+#: another connection's checkpoint.
+SQLITE_BUSY_SECONDS = 30
 #: A write-ahead log grown past this is checkpointed in full and truncated (see ``_wal_truncation``).
 WAL_TRUNCATE_BYTES = 64 * 1024 * 1024
 
@@ -96,27 +99,44 @@ def _wal_truncation(wal: Path) -> Any:
     write failed). So when a connection goes back to the pool (its transaction over) and the log has grown past
     ``WAL_TRUNCATE_BYTES``, it runs ``PRAGMA wal_checkpoint(TRUNCATE)``: new writers wait (the busy timeout) while
     it waits for the open transactions to end, copies the log into the database and truncates it (most of the
-    copying is done by then). When another connection is checkpointing at that moment (an automatic checkpoint after
-    its commit) it returns at once and tries again at the next checkin; when it cannot finish within the busy
-    timeout, that is logged as well. The request that returned the connection has committed either way."""
+    copying is done by then). When another connection is checkpointing at that moment (SQLite answers at once,
+    with -1 pages), this one waits until that checkpoint has ended or the log is small again, before the
+    connection can be used to write more: otherwise a worker whose next write begins at once would take the
+    write lock again and again while the checkpointer sleeps in its busy handler, and the log would grow as
+    before. When it cannot finish within the busy timeout, that is logged. The request that returned the
+    connection has committed either way."""
 
     def checkin(dbapi_connection: Any, _record: Any) -> None:
         if dbapi_connection is None:  # invalidated: nothing to run it on
             return
-        try:
-            if wal.stat().st_size <= WAL_TRUNCATE_BYTES:
+        deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+        while _larger_than_limit(wal) and _another_checkpoints(dbapi_connection):
+            if time.monotonic() > deadline:
+                log.warning("write-ahead log not truncated: another checkpoint still running")
                 return
-        except FileNotFoundError:
-            return
-        try:
-            busy, pages, copied = dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        except sqlite3.Error as error:
-            log.warning("write-ahead log not truncated (%s)", type(error).__name__)
-            return
-        if busy and pages >= 0:  # (pages is -1 while another connection checkpoints: tried again next time)
-            log.warning("write-ahead log not truncated: still in use (%s of %s pages copied)", copied, pages)
+            time.sleep(0.001)  # wait for the other connection's checkpoint, then look at the log again
 
     return checkin
+
+
+def _larger_than_limit(wal: Path) -> bool:
+    try:
+        return wal.stat().st_size > WAL_TRUNCATE_BYTES
+    except FileNotFoundError:
+        return False
+
+
+def _another_checkpoints(dbapi_connection: Any) -> bool:
+    """Checkpoint the log in full and truncate it; True when another connection is checkpointing, so that
+    this one could not start (SQLite answers that at once, with -1 pages)."""
+    try:
+        busy, pages, copied = dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as error:
+        log.warning("write-ahead log not truncated (%s)", type(error).__name__)
+        return False
+    if busy and pages >= 0:
+        log.warning("write-ahead log not truncated: still in use (%s of %s pages copied)", copied, pages)
+    return bool(busy) and pages < 0
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
