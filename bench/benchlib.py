@@ -36,6 +36,12 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+# The code measured is that of the checkout these scripts are in, whatever the environment has installed
+# (an editable install of another checkout, say, when two versions are compared side by side): it comes
+# first on this process's path, before the project's modules are imported, and on the hub processes'
+# (Process). bench/ also runs beside tests/: the hub processes start as the integration tests start them.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from adapters import crypto
 from adapters.signals import Attestations, Crisis, RecipientKey, SignalFacts, build_signal
 from hub.db import migrate
@@ -44,9 +50,6 @@ from hub.domain.evidence import Actor
 from hub.services.directory import DirectoryService
 from hub.services.routing import RoutingService
 from schemas import httpsig
-
-# bench/ runs from a checkout, beside tests/: the hub processes start as the integration tests start them
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.support.hubproc import free_port, hub_env
 
 REPO = Path(__file__).resolve().parent.parent
@@ -217,9 +220,10 @@ class Process:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        env = {**self.env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), self.env.get("PYTHONPATH")]))}
         with self.log_path.open("ab") as out:
             self.proc = subprocess.Popen(
-                [str(HUB_EXE), *self.args], env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                [str(HUB_EXE), *self.args], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
 
     def stop(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from psycopg.errors import NumericValueOutOfRange
 from psycopg.rows import namedtuple_row
+from psycopg.types.array import ListBinaryDumper
 from sqlalchemy.sql.compiler import SQLCompiler
 
 #: Fewer rows than this go by executemany: COPY costs a round trip more, which a few rows do not repay.
@@ -115,11 +116,13 @@ def read_many(
     compiled on its first use and the text kept; expanding IN parameters are filled in per call. Neither
     side passes SQLAlchemy's type processing: parameters go to psycopg as given (pass no timestamps that
     need converting to UTC), and rows come as named tuples of the values psycopg reads (right for bytes,
-    integers and strings; a timestamp column would not come back in UTC). ``binary``: the queries' parameters
-    and rows go in PostgreSQL's binary format, as COPY does here; an array of byte strings (a batch's token
-    hashes), whose text form psycopg escapes element by element, then costs the client about a tenth of the
-    CPU. The rows' values are the same Python values either way for bytes, integers and strings. Elsewhere
-    (SQLite holds its write lock from BEGIN IMMEDIATE) the queries run one after another, through SQLAlchemy."""
+    integers and strings; a timestamp column would not come back in UTC). ``binary``: the rows, and the
+    parameters that are lists, go in PostgreSQL's binary format, as COPY does here. psycopg sends a list in
+    text unless told otherwise (its ``%s`` placeholders prefer the text array dumper, which takes mixed
+    lists), escaping each element: for an array of byte strings (a batch's token hashes) the binary form
+    costs the client about a tenth of that. The rows' values are the same Python values either way for
+    bytes, integers and strings. Elsewhere (SQLite holds its write lock from BEGIN IMMEDIATE) the queries
+    run one after another, through SQLAlchemy."""
     if conn.dialect.driver != "psycopg":
         return [list(conn.execute(query, dict(params)).all()) for query, params in reads]
     driver = _driver_in_transaction(conn)  # the locks end with a transaction SQLAlchemy knows of
@@ -128,6 +131,9 @@ def read_many(
         stack.enter_context(_raised_as_sqlalchemy(conn, statements[0].statement if statements else ""))
         locking = stack.enter_context(driver.cursor())
         readers = [stack.enter_context(driver.cursor(row_factory=namedtuple_row)) for _ in statements]
+        if binary:
+            for reader in readers:
+                reader.adapters.register_dumper(list, ListBinaryDumper)
         with driver.pipeline():  # its end sends everything and collects every result
             for key in after_locks:
                 locking.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": key})

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from psycopg import adapters
+from psycopg.types.array import ListBinaryDumper, ListDumper
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 
@@ -350,3 +352,27 @@ def test_read_many_in_binary_reads_the_same_rows(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         assert in_binary[2:] == [[(h, n) for n, h in enumerate(hashes, start=1)], []]
         assert all(type(h) is bytes for h, _ in in_binary[2])
+
+
+def test_read_many_in_binary_sends_a_list_as_a_binary_array(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """psycopg's ``%s`` takes a list in text, escaping each element, unless the cursor is told otherwise:
+    ``binary`` must send the batch's hashes as a binary array, and only then."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no wire format to choose")
+    dumped: list[str] = []
+    for dumper in (ListDumper, ListBinaryDumper):
+        original = dumper.dump
+
+        def counting(self: Any, obj: Any, *, _original: Any = original, _name: str = dumper.__name__) -> Any:
+            dumped.append(_name)
+            return _original(self, obj)
+
+        monkeypatch.setattr(dumper, "dump", counting)
+    reads: list[bulk.Read] = [(_HASHES, {"hashes": [bytes(range(32)), b"\\{"]})]
+    with engine.begin() as conn:
+        in_binary = bulk.read_many(conn, reads, binary=True)
+        sent_in_binary, dumped[:] = list(dumped), []
+        as_text = bulk.read_many(conn, reads)
+    assert (sent_in_binary, dumped) == (["ListBinaryDumper"], ["ListDumper"])
+    assert [tuple(row) for row in in_binary[0]] == [tuple(row) for row in as_text[0]]
+    assert [row.token_hash for row in in_binary[0]] == [bytes(range(32)), b"\\{"]
