@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,8 +47,8 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     driver = _driver_in_transaction(conn)
     with _raised_as_sqlalchemy(conn, statement), driver.cursor() as cursor, cursor.copy(statement) as copy:
         copy.set_types(types)
-        for row in rows:
-            copy.write_row(_values(row, names, processors))
+        for values in _values(rows, names, processors):
+            copy.write_row(values)
 
 
 def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -60,7 +61,7 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]
     processors = _processors(conn.dialect, table, positions)
     driver = _driver_in_transaction(conn)
     with _raised_as_sqlalchemy(conn, statement):
-        driver.executemany(statement, [_values(row, positions, processors) for row in rows])
+        driver.executemany(statement, list(_values(rows, positions, processors)))
 
 
 def insert_groups(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[str, Any]]]]) -> None:
@@ -93,7 +94,7 @@ def _pipelined(conn: sa.Connection, groups: Sequence[tuple[sa.Table, list[dict[s
             names = tuple(rows[0])
             processors = _processors(conn.dialect, table, names)
             cursor.executemany(
-                statement, [dict(zip(names, _values(row, names, processors), strict=True)) for row in rows]
+                statement, [dict(zip(names, values, strict=True)) for values in _values(rows, names, processors)]
             )
 
 
@@ -162,11 +163,25 @@ def _insert(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> SQL
     return compiled
 
 
-def _values(row: Mapping[str, Any], names: Sequence[str], processors: Sequence[Any]) -> list[Any]:
-    """The row's values of these columns, in this order, each through its column's bind processor (if any)."""
-    return [
-        row[name] if process is None else process(row[name]) for name, process in zip(names, processors, strict=True)
-    ]
+def _values(rows: Iterable[Mapping[str, Any]], names: Sequence[str], processors: Sequence[Any]) -> Iterator[list[Any]]:
+    """Each row's values of these columns, in this order, each through its column's bind processor (if any).
+
+    A processor runs once per value object, not once per row: a batch's rows share most of the values
+    that need one (the batch's timestamp, small integers), and a processor gives the same result for the
+    same value. The object is held while its result is reused, so its identity cannot pass to another."""
+    get = operator.itemgetter(*names)
+    processed = [(index, process) for index, process in enumerate(processors) if process is not None]
+    last: dict[int, tuple[Any, Any]] = {}
+    for row in rows:
+        values = list(get(row)) if len(names) > 1 else [get(row)]
+        for index, process in processed:
+            value, seen = values[index], last.get(index)
+            if seen is not None and seen[0] is value:
+                values[index] = seen[1]
+            else:
+                values[index] = result = process(value)
+                last[index] = (value, result)
+        yield values
 
 
 @functools.lru_cache(maxsize=256)

@@ -55,6 +55,34 @@ def test_groups_arrive_as_inserted(engine: Engine, events: int) -> None:
     assert stored[0].created_at == dt.datetime(2026, 11, 24, 0, 2, 0, tzinfo=dt.UTC)
 
 
+@pytest.mark.parametrize("events", [3, bulk.COPY_FROM_ROWS + 5])
+def test_a_value_rows_share_and_one_they_do_not_are_each_processed(engine: Engine, events: int) -> None:
+    """A processor's result is reused for the same value object only: rows that share one timestamp, then
+    an equal one in another zone, then the first again, each arrive as the same instant in UTC."""
+    shared = dt.datetime(2026, 11, 24, 1, 2, 3, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    other = dt.datetime(2026, 11, 24, 3, 2, 3, tzinfo=dt.timezone(dt.timedelta(hours=3)))  # the same instant
+    later = dt.datetime(2026, 11, 24, 9, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=-2)))
+    stamps = [shared, shared, other, later, shared, later] * events
+    with engine.begin() as conn:
+        bulk.insert_groups(
+            conn,
+            [
+                (organisations, [_org("woonstad")]),
+                (outbox, [{**_event("woonstad", n), "created_at": stamp} for n, stamp in enumerate(stamps)]),
+            ],
+        )
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(outbox.c.created_at).order_by(outbox.c.id)).scalars().all()
+    assert stored == [stamp.astimezone(dt.UTC) for stamp in stamps]
+    assert {str(value.utcoffset()) for value in stored} == {"0:00:00"}
+    assert stored[:4] == [
+        dt.datetime(2026, 11, 24, 0, 2, 3, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 24, 0, 2, 3, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 24, 0, 2, 3, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 24, 11, 0, 0, tzinfo=dt.UTC),
+    ]
+
+
 def _signal(n: int) -> dict[str, object]:
     day = dt.date(2026, 11, 1) + dt.timedelta(days=n % 20)
     return {
