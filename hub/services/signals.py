@@ -9,7 +9,6 @@ every bad field, and nothing of it is stored.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -87,7 +86,7 @@ class SignalService:
                     f"{len(problems)} invalid field(s); nothing was stored.", invalid_params=problems, code=code
                 )
             if directory is not None:
-                self._store(conn, directory, actor, [(wire[i], digests[i]) for i in fresh], now)
+                self._store(conn, directory, actor, [(signals[i], wire[i], digests[i]) for i in fresh], now)
         return [
             SubmitResult(
                 signal_id,
@@ -169,9 +168,11 @@ class SignalService:
         conn: sa.Connection,
         directory: DirectorySnapshot,
         actor: Actor,
-        items: list[tuple[dict[str, Any], bytes]],
+        items: list[tuple[Mapping[str, Any], dict[str, Any], bytes]],
         now: dt.datetime,
     ) -> None:
+        """Store each (loaded envelope, its wire form, body digest): the rows from the wire form, the
+        ciphertexts as the loaded envelope holds them (bytes, decoded once by the schema)."""
         if not items:
             return
         rows: list[dict[str, Any]] = []
@@ -179,7 +180,7 @@ class SignalService:
         tokens: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         token_keys = self._keys.token_keys(now)
-        for w, digest in items:
+        for loaded, w, digest in items:
             signal_id, attestations, crisis = w["signal_id"], w["attestations"], w.get("crisis") or {}
             municipality_id = directory.municipalities[w["municipality_code"]].id
             rows.append(
@@ -208,7 +209,7 @@ class SignalService:
                     "updated_at": now,
                 }
             )
-            for part, blob in (("identity", w["sealed_identity"]), ("reference", w["sealed_reference"])):
+            for part, blob in (("identity", loaded["sealed_identity"]), ("reference", loaded["sealed_reference"])):
                 blobs.append(
                     {
                         "signal_id": signal_id,
@@ -216,7 +217,7 @@ class SignalService:
                         "recipient_id": blob["recipient"],
                         "key_id": blob["key_id"],
                         "suite": blob["suite"],
-                        "ciphertext": _b64(blob["ciphertext"]),
+                        "ciphertext": blob["ciphertext"],
                     }
                 )
             # under every live token key: while a retired key lives, signals stored under it still link
@@ -384,7 +385,3 @@ class SignalService:
         if row.municipality_id != actor.organisation_id:
             raise Forbidden("This signal is not routed to your municipality.", code="not_your_signal")
         return row
-
-
-def _b64(value: str) -> bytes:
-    return base64.b64decode(value)
