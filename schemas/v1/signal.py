@@ -252,14 +252,28 @@ def dump_signal(signal: Mapping[str, Any]) -> dict[str, Any]:
 _AS_IS = frozenset((str, int, bool, type(None)))
 
 
+def _base64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+#: The JSON form of the other scalar types a loaded envelope holds, by exact type (a subclass takes
+#: ``_wire_scalar``).
+_SCALARS: dict[type, Any] = {uuid.UUID: str, dt.date: dt.date.isoformat, bytes: _base64}
+
+
 def _wire(value: Any) -> Any:
-    """A loaded value in JSON form, as the envelope's fields dump it."""
-    if type(value) in _AS_IS:  # before the Mapping check, which is slow for anything but a mapping
+    """A loaded value in JSON form, as the envelope's fields dump it. The values already in JSON form (most
+    of them) are taken without a call each."""
+    kind = type(value)
+    if kind in _AS_IS:  # before the Mapping check, which is slow for anything but a mapping
         return value
+    convert = _SCALARS.get(kind)
+    if convert is not None:
+        return convert(value)
     if isinstance(value, Mapping):
-        return {key: _wire(item) for key, item in value.items()}
+        return {key: item if type(item) in _AS_IS else _wire(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_wire(item) for item in value]
+        return [item if type(item) in _AS_IS else _wire(item) for item in value]
     return _wire_scalar(value)
 
 
@@ -269,5 +283,5 @@ def _wire_scalar(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
+        return _base64(value)
     return value
