@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 from hub import crypto
 from hub.db import bulk
 from hub.db.tables import evidence
-from hub.domain.evidence import GENESIS_HASH, Actor, EvidenceEntry
+from hub.domain.evidence import GENESIS_HASH, Actor, EvidenceEntry, canonical_json, recorded_text
 
 # Any fixed 64-bit number: the advisory lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK = 0x5349474E414C4556
@@ -58,24 +57,37 @@ def chain(
         "signature": request.signature if request else None,
         "content_digest": request.content_digest if request else None,
     }
+    # EvidenceEntry.canonical's fields, in their canonical form: what all entries of the request share is
+    # built once (a batch writes an entry per signal). The chain's verification (services.evidence, after
+    # each API test that writes evidence) recomputes each stored entry's hash by canonical() itself.
+    shared = {
+        "organisation_id": actor.organisation_id,
+        "key_id": actor.key_id,
+        "action": action,
+        "object_type": object_type,
+        "recorded_at": recorded_text(at),
+        **signed,
+    }
     written = []
     for object_id in object_ids:
         seq += 1
-        draft = EvidenceEntry(
-            seq=seq,
-            recorded_at=at,
-            organisation_id=actor.organisation_id,
-            key_id=actor.key_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            prev_hash=prev_hash,
-            entry_hash=b"",
-            **signed,
+        fields = {**shared, "seq": seq, "object_id": object_id, "prev_hash": prev_hash.hex()}
+        entry_hash = crypto.digest(prev_hash + canonical_json(fields))
+        written.append(
+            EvidenceEntry(
+                seq=seq,
+                recorded_at=at,
+                organisation_id=actor.organisation_id,
+                key_id=actor.key_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                prev_hash=prev_hash,
+                entry_hash=entry_hash,
+                **signed,
+            )
         )
-        entry = dataclasses.replace(draft, entry_hash=crypto.digest(prev_hash + draft.canonical()))
-        written.append(entry)
-        prev_hash = entry.entry_hash
+        prev_hash = entry_hash
     return written
 
 

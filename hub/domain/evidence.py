@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 GENESIS_HASH = bytes(32)
 
@@ -61,9 +62,20 @@ class EvidenceEntry:
     def canonical(self) -> bytes:
         """The bytes the entry hash covers: every field but ``entry_hash``, as canonical JSON."""
         fields = {k: v for k, v in self.__dict__.items() if k != "entry_hash"}
-        fields["recorded_at"] = self.recorded_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        fields["recorded_at"] = recorded_text(self.recorded_at)
         fields["prev_hash"] = self.prev_hash.hex()
-        return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        return canonical_json(fields)
+
+
+def recorded_text(at: dt.datetime) -> str:
+    """An entry's time as its canonical form holds it."""
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def canonical_json(fields: Mapping[str, Any]) -> bytes:
+    """The canonical form of an entry's fields (every one but ``entry_hash``; ``recorded_at`` as
+    :func:`recorded_text`, ``prev_hash`` in hex): what its hash covers after the previous entry's hash."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True)
