@@ -119,11 +119,11 @@ def read_many(
     need converting to UTC), and rows come as named tuples of the values psycopg reads (right for bytes,
     integers and strings; a timestamp column would not come back in UTC). ``binary``: the rows, and the
     parameters that are lists, go in PostgreSQL's binary format, as COPY does here. psycopg sends a list in
-    text unless told otherwise (its ``%s`` placeholders prefer the text array dumper, which takes mixed
-    lists), escaping each element: for an array of byte strings (a batch's token hashes) the binary form
-    costs the client about a tenth of that. The rows' values are the same Python values either way for
-    bytes, integers and strings. Elsewhere (SQLite holds its write lock from BEGIN IMMEDIATE) the queries
-    run one after another, through SQLAlchemy."""
+    text unless told otherwise (its ``%s`` placeholders prefer the text array dumper), escaping each
+    element: for an array of byte strings (a batch's token hashes) the binary form costs the client about a
+    tenth of that. The rows' values are the same Python values either way for bytes, integers and strings.
+    Elsewhere (SQLite holds its write lock from BEGIN IMMEDIATE) the queries run one after another, through
+    SQLAlchemy."""
     if conn.dialect.driver != "psycopg":
         return [list(conn.execute(query, dict(params)).all()) for query, params in reads]
     driver = _driver_in_transaction(conn)  # the locks end with a transaction SQLAlchemy knows of
@@ -166,9 +166,10 @@ def _insert(dialect: sa.Dialect, table: sa.Table, names: tuple[str, ...]) -> SQL
 def _values(rows: Iterable[Mapping[str, Any]], names: Sequence[str], processors: Sequence[Any]) -> Iterator[list[Any]]:
     """Each row's values of these columns, in this order, each through its column's bind processor (if any).
 
-    A processor runs once per value object, not once per row: a batch's rows share most of the values
-    that need one (the batch's timestamp, small integers), and a processor gives the same result for the
-    same value. The object is held while its result is reused, so its identity cannot pass to another."""
+    The last value of each column is remembered with its result, and a row holding that same object takes
+    the result without running the processor again: a batch's rows share most of the values that need one
+    (the batch's timestamp, small integers), and a processor gives the same result for the same value. The
+    object is held while it is remembered, so its identity cannot pass to another object."""
     get = operator.itemgetter(*names)
     processed = [(index, process) for index, process in enumerate(processors) if process is not None]
     last: dict[int, tuple[Any, Any]] = {}

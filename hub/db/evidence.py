@@ -58,8 +58,8 @@ def chain(
         "content_digest": request.content_digest if request else None,
     }
     # EvidenceEntry.canonical's fields, in their canonical form: what all entries of the request share is
-    # built once (a batch writes an entry per signal). The chain's verification (services.evidence, after
-    # each API test that writes evidence) recomputes each stored entry's hash by canonical() itself.
+    # built once (a batch writes an entry per signal). tests/integration/test_evidence_chain.py checks each
+    # written hash against canonical() itself, which the chain's verification (services.evidence) uses.
     shared = {
         "organisation_id": actor.organisation_id,
         "key_id": actor.key_id,

@@ -171,8 +171,9 @@ class SignalService:
         items: list[tuple[Mapping[str, Any], dict[str, Any], bytes]],
         now: dt.datetime,
     ) -> None:
-        """Store each (loaded envelope, its wire form, body digest): the rows from the wire form, the
-        ciphertexts as the loaded envelope holds them (bytes, decoded once by the schema)."""
+        """Store each (loaded envelope, its wire form, body digest): the signal's row and its tokens from the
+        wire form, its sealed blobs as the loaded envelope holds them (the ciphertexts as bytes, decoded once
+        by the schema)."""
         if not items:
             return
         rows: list[dict[str, Any]] = []

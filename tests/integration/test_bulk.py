@@ -57,8 +57,9 @@ def test_groups_arrive_as_inserted(engine: Engine, events: int) -> None:
 
 @pytest.mark.parametrize("events", [3, bulk.COPY_FROM_ROWS + 5])
 def test_a_value_rows_share_and_one_they_do_not_are_each_processed(engine: Engine, events: int) -> None:
-    """A processor's result is reused for the same value object only: rows that share one timestamp, then
-    an equal one in another zone, then the first again, each arrive as the same instant in UTC."""
+    """A processor's result is reused only for the object it came from: rows that share one timestamp, an
+    equal one in another zone, and a later one, in runs and alternating, each arrive as their own instant
+    in UTC (a result reused for the later timestamp, or for the one after it, would store the wrong one)."""
     shared = dt.datetime(2026, 11, 24, 1, 2, 3, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     other = dt.datetime(2026, 11, 24, 3, 2, 3, tzinfo=dt.timezone(dt.timedelta(hours=3)))  # the same instant
     later = dt.datetime(2026, 11, 24, 9, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=-2)))
